@@ -1,0 +1,29 @@
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import type { Role } from './entities/enums';
+import type { Loaders } from './loaders';
+
+export interface CurrentUser {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+/**
+ * What every resolver and service receives first. Inside a transaction `manager` is set, so
+ * services called from one another share it without passing managers around.
+ */
+export interface Context {
+  requestId: string;
+  user: CurrentUser | null;
+  dataSource: DataSource;
+  loaders: Loaders;
+  manager?: EntityManager;
+}
+
+export function managerOf(ctx: Context): EntityManager {
+  return ctx.manager ?? ctx.dataSource.manager;
+}
+
+export function repositoryOf<T extends ObjectLiteral>(ctx: Context, entity: EntityTarget<T>): Repository<T> {
+  return managerOf(ctx).getRepository(entity);
+}

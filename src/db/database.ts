@@ -1,0 +1,42 @@
+import type { DataSource } from 'typeorm';
+import { config } from '../config';
+import { logger } from '../logger';
+import { createDataSource } from './data-source';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+export interface Database {
+  dataSource: DataSource;
+  url: string;
+  /** Closes the pool, then stops the embedded server if this process started one. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL when none is given, and brings the
+ * schema up to date by running pending migrations.
+ */
+export async function openDatabase(options: { migrate?: boolean; poolSize?: number } = {}): Promise<Database> {
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, database: 'smarketing' });
+  const url = config.databaseUrl ?? embedded!.url;
+  const dataSource = createDataSource(url, { poolSize: options.poolSize });
+  try {
+    await dataSource.initialize();
+    if (options.migrate !== false) {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    }
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    dataSource,
+    url,
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}

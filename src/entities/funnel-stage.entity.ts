@@ -1,0 +1,44 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { StageKind } from './enums';
+
+@ObjectType({ description: 'One stage of the single funnel, with the definition both teams agreed on.' })
+@Entity()
+export class FunnelStage {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field({ description: 'Stable machine key, e.g. `mql`; lower-case letters, digits and underscores.' })
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 50 })
+  key: string;
+
+  @Field()
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Field({ description: 'The written, jointly agreed definition of when a lead is in this stage.' })
+  @Column({ type: 'text' })
+  definition: string;
+
+  @Field(() => Int, { description: 'Order in the funnel, 1 first. Stages are read in this order.' })
+  @Column({ type: 'int' })
+  position: number;
+
+  @Field(() => StageKind)
+  @Column({ type: 'enum', enum: StageKind, enumName: 'stage_kind', default: StageKind.OPEN })
+  kind: StageKind;
+
+  @Field()
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Field()
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Field(() => Int)
+  @VersionColumn()
+  version: number;
+}

@@ -1,0 +1,13 @@
+import { Activity } from './activity.entity';
+import { ApiToken } from './api-token.entity';
+import { AuditEntry } from './audit-entry.entity';
+import { Campaign } from './campaign.entity';
+import { Feedback } from './feedback.entity';
+import { FunnelStage } from './funnel-stage.entity';
+import { Lead } from './lead.entity';
+import { Persona } from './persona.entity';
+import { Sla } from './sla.entity';
+import { StageTransition } from './stage-transition.entity';
+import { User } from './user.entity';
+
+export const entities = [Activity, ApiToken, AuditEntry, Campaign, Feedback, FunnelStage, Lead, Persona, Sla, StageTransition, User];

@@ -1,0 +1,140 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
+import { Campaign } from './campaign.entity';
+import { FunnelStage } from './funnel-stage.entity';
+import { Persona } from './persona.entity';
+import { User } from './user.entity';
+
+@ObjectType({ description: 'A person who may buy. Unique by normalised (trimmed, lower-cased) email.' })
+@Entity()
+@Index(['createdAt', 'id'])
+@Index(['score', 'id'])
+@Index(['stageEnteredAt', 'id'])
+export class Lead {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field({ description: 'Trimmed and lower-cased; unique across all leads.' })
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 254 })
+  email: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  firstName: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  lastName: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  company: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  jobTitle: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  industry: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Number of employees of the lead’s company.' })
+  @Column({ type: 'int', nullable: true })
+  companySize: number | null;
+
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2 country code, upper case.' })
+  @Column({ type: 'varchar', length: 2, nullable: true })
+  country: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the lead came from, e.g. `web_form`, `import`.' })
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  source: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'First-touch campaign.' })
+  @Index()
+  @Column({ type: 'uuid', nullable: true })
+  campaignId: string | null;
+
+  @ManyToOne(() => Campaign, { onDelete: 'RESTRICT' })
+  @JoinColumn()
+  campaign?: Campaign;
+
+  @Field(() => ID, { nullable: true })
+  @Index()
+  @Column({ type: 'uuid', nullable: true })
+  personaId: string | null;
+
+  @ManyToOne(() => Persona, { onDelete: 'RESTRICT' })
+  @JoinColumn()
+  persona?: Persona;
+
+  @Field(() => ID, { nullable: true, description: 'The sales user who owns the lead.' })
+  @Index()
+  @Column({ type: 'uuid', nullable: true })
+  ownerId: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'SET NULL' })
+  @JoinColumn()
+  owner?: User;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  stageId: string;
+
+  @ManyToOne(() => FunnelStage, { onDelete: 'RESTRICT' })
+  @JoinColumn()
+  stage?: FunnelStage;
+
+  @Field({ description: 'When the lead entered its current stage.' })
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
+  stageEnteredAt: Date;
+
+  @Field(() => Int, { description: 'Sum of the points of the fired fit rules (who the lead is).' })
+  @Column({ type: 'int', default: 0 })
+  fitScore: number;
+
+  @Field(() => Int, { description: 'Sum of the points of the fired engagement rules (what the lead did).' })
+  @Column({ type: 'int', default: 0 })
+  engagementScore: number;
+
+  @Field(() => Int, { description: 'fitScore + engagementScore, after caps.' })
+  @Column({ type: 'int', default: 0 })
+  score: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the scores were last computed.' })
+  @Column({ type: 'timestamptz', nullable: true })
+  scoredAt: Date | null;
+
+  /** Exposed through a typed field resolver once rule sets exist. */
+  @Column({ type: 'jsonb', nullable: true })
+  scoreExplanation: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { description: 'Custom attributes (a flat JSON object).' })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  attributes: Record<string, unknown>;
+
+  @Field()
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 })
+  createdAt: Date;
+
+  @Field()
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+
+  @Field(() => Int, { description: 'Incremented on every change; pass it back to detect concurrent edits.' })
+  @VersionColumn()
+  version: number;
+}

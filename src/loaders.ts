@@ -1,0 +1,126 @@
+import DataLoader from 'dataloader';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { Activity } from './entities/activity.entity';
+import { Campaign } from './entities/campaign.entity';
+import { Feedback } from './entities/feedback.entity';
+import { FunnelStage } from './entities/funnel-stage.entity';
+import { Lead } from './entities/lead.entity';
+import { Persona } from './entities/persona.entity';
+import { StageTransition } from './entities/stage-transition.entity';
+import { User } from './entities/user.entity';
+
+/**
+ * Per-request batch loaders. Each batch is one `= ANY($1)` query read outside any transaction,
+ * and results come back in key order. Keys are primitives (ids).
+ */
+export interface Loaders {
+  campaign: DataLoader<string, Campaign | null>;
+  lead: DataLoader<string, Lead | null>;
+  persona: DataLoader<string, Persona | null>;
+  user: DataLoader<string, User | null>;
+  /** All funnel stages, loaded once per request; the funnel is small. */
+  stages: () => Promise<FunnelStage[]>;
+  stage: DataLoader<string, FunnelStage | null>;
+  stageHistory: DataLoader<string, StageTransition[]>;
+  feedbackOfLead: DataLoader<string, Feedback[]>;
+  targetPersonas: DataLoader<string, Persona[]>;
+  /** Latest activities of a lead; one loader per requested page size. */
+  recentActivities: (limit: number) => DataLoader<string, Activity[]>;
+}
+
+function byId<T extends ObjectLiteral & { id: string }>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+): DataLoader<string, T | null> {
+  return new DataLoader(async (ids) => {
+    const rows = await dataSource.getRepository(entity).createQueryBuilder('e').where('e.id = ANY(:ids)', { ids }).getMany();
+    const found = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+}
+
+function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
+  const groups = new Map<string, T[]>(keys.map((key) => [key, []]));
+  for (const row of rows) groups.get(keyOf(row))?.push(row);
+  return keys.map((key) => groups.get(key) ?? []);
+}
+
+export function createLoaders(dataSource: DataSource): Loaders {
+  let stagesPromise: Promise<FunnelStage[]> | undefined;
+  const stages = (): Promise<FunnelStage[]> =>
+    (stagesPromise ??= dataSource.getRepository(FunnelStage).find({ order: { position: 'ASC' } }));
+  const activityLoaders = new Map<number, DataLoader<string, Activity[]>>();
+
+  const persona = byId(dataSource, Persona);
+
+  return {
+    campaign: byId(dataSource, Campaign),
+    lead: byId(dataSource, Lead),
+    persona,
+    user: byId(dataSource, User),
+    stages,
+    stage: new DataLoader(async (ids) => {
+      const all = new Map((await stages()).map((stage) => [stage.id, stage]));
+      return ids.map((id) => all.get(id) ?? null);
+    }),
+    stageHistory: new DataLoader(async (leadIds) => {
+      const rows = await dataSource
+        .getRepository(StageTransition)
+        .createQueryBuilder('t')
+        .where('t.lead_id = ANY(:leadIds)', { leadIds })
+        .orderBy('t.at', 'ASC')
+        .addOrderBy('t.id', 'ASC')
+        .getMany();
+      return groupBy(leadIds, rows, (row) => row.leadId);
+    }),
+    feedbackOfLead: new DataLoader(async (leadIds) => {
+      const rows = await dataSource
+        .getRepository(Feedback)
+        .createQueryBuilder('f')
+        .where('f.lead_id = ANY(:leadIds)', { leadIds })
+        .orderBy('f.created_at', 'DESC')
+        .getMany();
+      return groupBy(leadIds, rows, (row) => row.leadId ?? '');
+    }),
+    targetPersonas: new DataLoader(async (campaignIds) => {
+      const pairs: Array<{ campaign_id: string; persona_id: string }> = await dataSource.query(
+        'SELECT campaign_id, persona_id FROM campaign_target_persona WHERE campaign_id = ANY($1)',
+        [campaignIds],
+      );
+      const personas = await persona.loadMany([...new Set(pairs.map((pair) => pair.persona_id))]);
+      const byPersonaId = new Map(
+        personas.filter((p): p is Persona => p instanceof Persona).map((p) => [p.id, p]),
+      );
+      const rows = pairs.flatMap((pair) => {
+        const found = byPersonaId.get(pair.persona_id);
+        return found ? [{ campaignId: pair.campaign_id, persona: found }] : [];
+      });
+      return groupBy(campaignIds, rows, (row) => row.campaignId).map((group) =>
+        group.map((row) => row.persona).sort((a, b) => a.name.localeCompare(b.name)),
+      );
+    }),
+    recentActivities: (limit) => {
+      let loader = activityLoaders.get(limit);
+      if (!loader) {
+        loader = new DataLoader(async (leadIds) => {
+          // The newest `limit` per lead in one statement, using the (lead_id, occurred_at) index.
+          const rows: Activity[] = await dataSource
+            .getRepository(Activity)
+            .createQueryBuilder('a')
+            .where(
+              `a.id IN (SELECT x.id FROM unnest(:leadIds::uuid[]) AS l(id)
+                 CROSS JOIN LATERAL (SELECT id FROM activity WHERE lead_id = l.id
+                   ORDER BY occurred_at DESC, id DESC LIMIT :limit) x)`,
+              { leadIds, limit },
+            )
+            .orderBy('a.occurred_at', 'DESC')
+            .addOrderBy('a.id', 'DESC')
+            .getMany();
+          return groupBy(leadIds, rows, (row) => row.leadId);
+        });
+        activityLoaders.set(limit, loader);
+      }
+      return loader;
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { ActivityResolver } from './activity.resolver';
+import { CampaignResolver } from './campaign.resolver';
+import { FeedbackResolver } from './feedback.resolver';
+import { FunnelResolver } from './funnel.resolver';
+import { LeadResolver } from './lead.resolver';
+import { PersonaResolver } from './persona.resolver';
+import { SlaResolver } from './sla.resolver';
+import { StageTransitionResolver } from './stage-transition.resolver';
+import { UserResolver } from './user.resolver';
+
+export const resolvers = [
+  ActivityResolver,
+  CampaignResolver,
+  FeedbackResolver,
+  FunnelResolver,
+  LeadResolver,
+  PersonaResolver,
+  SlaResolver,
+  StageTransitionResolver,
+  UserResolver,
+] as const;

@@ -1,0 +1,87 @@
+import type { Context } from '../context';
+import { repositoryOf } from '../context';
+import { Campaign } from '../entities/campaign.entity';
+import { Persona } from '../entities/persona.entity';
+import type { Page } from '../schema/connection';
+import { AppError, ErrorCode, badInput, notFound } from '../schema/errors';
+import type {
+  CampaignFieldsInput,
+  CampaignsArgs,
+  CreateCampaignInput,
+  UpdateCampaignInput,
+} from '../schema/inputs/campaign.inputs';
+import { containsPattern, keysetPage } from './pagination';
+import { assertAllExist, lockOrThrow } from './references';
+import { inTransaction } from './transaction';
+
+export async function getCampaignOrThrow(ctx: Context, id: string, field = 'id'): Promise<Campaign> {
+  const campaign = await repositoryOf(ctx, Campaign).findOneBy({ id });
+  if (!campaign) throw notFound('campaign', id, field);
+  return campaign;
+}
+
+export async function listCampaigns(ctx: Context, args: CampaignsArgs): Promise<Page<Campaign>> {
+  const query = repositoryOf(ctx, Campaign).createQueryBuilder('campaign');
+  const filter = args.filter ?? {};
+  if (filter.statuses) query.andWhere('campaign.status = ANY(:statuses)', { statuses: filter.statuses });
+  if (filter.channels) query.andWhere('campaign.channel = ANY(:channels)', { channels: filter.channels });
+  if (filter.search !== undefined) {
+    query.andWhere('campaign.name ILIKE :search', { search: containsPattern(filter.search) });
+  }
+  return keysetPage(
+    query,
+    { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'DESC' },
+    args.first,
+    args.after,
+  );
+}
+
+async function assertNameFree(tx: Context, name: string, exceptId?: string): Promise<void> {
+  const holder = await repositoryOf(tx, Campaign).findOneBy({ name });
+  if (holder && holder.id !== exceptId) {
+    throw new AppError(ErrorCode.CONFLICT, `a campaign named "${name}" already exists`, {
+      field: 'input.name',
+      existingId: holder.id,
+    });
+  }
+}
+
+async function applyFields(tx: Context, campaign: Campaign, input: CampaignFieldsInput): Promise<void> {
+  if (input.status !== undefined) campaign.status = input.status;
+  if (input.description !== undefined) campaign.description = input.description;
+  if (input.startsAt !== undefined) campaign.startsAt = input.startsAt;
+  if (input.endsAt !== undefined) campaign.endsAt = input.endsAt;
+  if (input.budget !== undefined) campaign.budget = input.budget === null ? null : Math.round(input.budget * 100) / 100;
+  if (input.talkingPoints !== undefined) campaign.talkingPoints = input.talkingPoints;
+  if (campaign.startsAt && campaign.endsAt && campaign.endsAt < campaign.startsAt) {
+    throw badInput('input.endsAt', 'input.endsAt must not be before startsAt');
+  }
+  if (input.targetPersonaIds !== undefined) {
+    const ids = [...new Set(input.targetPersonaIds)];
+    await assertAllExist(tx, Persona, 'persona', ids, 'input.targetPersonaIds');
+    campaign.targetPersonas = ids.map((id) => ({ id }) as Persona);
+  }
+}
+
+export async function createCampaign(ctx: Context, input: CreateCampaignInput): Promise<Campaign> {
+  return inTransaction(ctx, async (tx) => {
+    await assertNameFree(tx, input.name);
+    const repo = repositoryOf(tx, Campaign);
+    const campaign = repo.create({ name: input.name, channel: input.channel, talkingPoints: [], description: '' });
+    await applyFields(tx, campaign, input);
+    return repo.save(campaign);
+  });
+}
+
+export async function updateCampaign(ctx: Context, input: UpdateCampaignInput): Promise<Campaign> {
+  return inTransaction(ctx, async (tx) => {
+    const campaign = await lockOrThrow(tx, Campaign, 'campaign', input.id, 'input.id', input.expectedVersion);
+    if (input.name !== undefined && input.name !== campaign.name) {
+      await assertNameFree(tx, input.name, campaign.id);
+      campaign.name = input.name;
+    }
+    if (input.channel !== undefined) campaign.channel = input.channel;
+    await applyFields(tx, campaign, input);
+    return repositoryOf(tx, Campaign).save(campaign);
+  });
+}

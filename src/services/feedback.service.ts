@@ -1,0 +1,77 @@
+import type { Context } from '../context';
+import { repositoryOf } from '../context';
+import { Campaign } from '../entities/campaign.entity';
+import { FeedbackDisposition, TransitionCause } from '../entities/enums';
+import { Feedback } from '../entities/feedback.entity';
+import { Lead } from '../entities/lead.entity';
+import type { Page } from '../schema/connection';
+import { badInput } from '../schema/errors';
+import type { FeedbackArgs, SubmitFeedbackInput } from '../schema/inputs/feedback.inputs';
+import { config } from '../config';
+import { listStages, stageByKeyOrThrow } from './funnel.service';
+import { enterStage, lockLeadOrThrow } from './lead-stage.service';
+import { keysetPage } from './pagination';
+import { assertExists } from './references';
+import { inTransaction } from './transaction';
+
+export async function listFeedback(ctx: Context, args: FeedbackArgs): Promise<Page<Feedback>> {
+  const query = repositoryOf(ctx, Feedback).createQueryBuilder('feedback');
+  const filter = args.filter ?? {};
+  if (filter.leadId) query.andWhere('feedback.lead_id = :leadId', { leadId: filter.leadId });
+  if (filter.campaignId) query.andWhere('feedback.campaign_id = :campaignId', { campaignId: filter.campaignId });
+  if (filter.authorId) query.andWhere('feedback.author_id = :authorId', { authorId: filter.authorId });
+  if (filter.kinds) query.andWhere('feedback.kind = ANY(:kinds)', { kinds: filter.kinds });
+  if (filter.disposition) query.andWhere('feedback.disposition = :disposition', { disposition: filter.disposition });
+  if (filter.from) query.andWhere('feedback.created_at >= :from', { from: filter.from });
+  if (filter.to) query.andWhere('feedback.created_at < :to', { to: filter.to });
+  return keysetPage(query, { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'DESC' }, args.first, args.after);
+}
+
+function assertShape(input: SubmitFeedbackInput): void {
+  if (!input.leadId && !input.campaignId) throw badInput('input.leadId', 'feedback is about a lead, a campaign or both');
+  if (input.disposition && !input.leadId) throw badInput('input.leadId', 'a disposition needs input.leadId');
+  if (input.disposition === FeedbackDisposition.REJECTED && !input.rejectionReason) {
+    throw badInput('input.rejectionReason', 'a REJECTED disposition needs input.rejectionReason');
+  }
+  if (input.rejectionReason && input.disposition !== FeedbackDisposition.REJECTED) {
+    throw badInput('input.rejectionReason', 'input.rejectionReason only goes with a REJECTED disposition');
+  }
+}
+
+/**
+ * Stores the feedback and, for a disposition, moves the lead in the same transaction: ACCEPTED to
+ * `sql` (unless it is already there or further), REJECTED back to the nurture stage.
+ */
+export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): Promise<Feedback> {
+  assertShape(input);
+  return inTransaction(ctx, async (tx) => {
+    await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
+    const lead = input.leadId ? await lockLeadOrThrow(tx, input.leadId, 'input.leadId') : undefined;
+    const repo = repositoryOf(tx, Feedback);
+    const feedback = await repo.save(
+      repo.create({
+        leadId: input.leadId ?? null,
+        campaignId: input.campaignId ?? null,
+        authorId: tx.user!.id,
+        kind: input.kind,
+        disposition: input.disposition ?? null,
+        rejectionReason: input.rejectionReason ?? null,
+        rating: input.rating ?? null,
+        comment: input.comment ?? '',
+      }),
+    );
+    if (lead && input.disposition) await applyDisposition(tx, lead, input);
+    return feedback;
+  });
+}
+
+async function applyDisposition(tx: Context, lead: Lead, input: SubmitFeedbackInput): Promise<void> {
+  const accepted = input.disposition === FeedbackDisposition.ACCEPTED;
+  const target = await stageByKeyOrThrow(tx, accepted ? 'sql' : config.nurtureStageKey, 'input.disposition');
+  const current = (await listStages(tx)).find((stage) => stage.id === lead.stageId);
+  if (current && accepted && current.position >= target.position) return;
+  if (current && !accepted && current.id === target.id) return;
+  const reason = accepted ? 'accepted by sales' : `rejected by sales: ${input.rejectionReason}`;
+  await enterStage(tx, lead, target, TransitionCause.FEEDBACK, input.comment ? `${reason}: ${input.comment}` : reason);
+  await repositoryOf(tx, Lead).save(lead);
+}

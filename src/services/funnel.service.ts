@@ -1,0 +1,113 @@
+import type { Context } from '../context';
+import { repositoryOf } from '../context';
+import { FunnelStage } from '../entities/funnel-stage.entity';
+import { StageKind } from '../entities/enums';
+import { AppError, ErrorCode, badInput } from '../schema/errors';
+import { inTransaction } from './transaction';
+import { recordAudit } from './audit';
+
+export const DEFAULT_STAGE_KEY = 'lead';
+const STAGE_KEY = /^[a-z][a-z0-9_]{0,49}$/;
+
+export async function listStages(ctx: Context): Promise<FunnelStage[]> {
+  if (ctx.manager) return repositoryOf(ctx, FunnelStage).find({ order: { position: 'ASC' } });
+  return ctx.loaders.stages();
+}
+
+/** The stage with this key; an unknown key is bad input naming `field`. */
+export async function stageByKeyOrThrow(ctx: Context, key: string, field: string): Promise<FunnelStage> {
+  const stage = (await listStages(ctx)).find((candidate) => candidate.key === key);
+  if (!stage) throw badInput(field, `${field}: there is no funnel stage with key "${key}"`);
+  return stage;
+}
+
+export interface StageFields {
+  name?: string;
+  definition?: string;
+  kind?: StageKind;
+}
+
+export async function createFunnelStage(
+  ctx: Context,
+  input: StageFields & { key: string; name: string; definition: string; position?: number | null },
+): Promise<FunnelStage> {
+  if (!STAGE_KEY.test(input.key)) {
+    throw badInput('input.key', 'input.key must be lower-case letters, digits and _, starting with a letter');
+  }
+  return inTransaction(ctx, async (tx) => {
+    const repo = repositoryOf(tx, FunnelStage);
+    // Serialise funnel edits so positions stay a gap-free sequence.
+    await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
+    if (await repo.findOneBy({ key: input.key })) {
+      throw new AppError(ErrorCode.CONFLICT, `a stage with key "${input.key}" already exists`, { field: 'input.key' });
+    }
+    const count = await repo.count();
+    const position = input.position ?? count + 1;
+    if (position < 1 || position > count + 1) {
+      throw badInput('input.position', `input.position must be between 1 and ${count + 1}`);
+    }
+    await repo.createQueryBuilder().update().set({ position: () => 'position + 1' }).where('position >= :position', { position }).execute();
+    const stage = await repo.save(
+      repo.create({
+        key: input.key,
+        name: input.name,
+        definition: input.definition,
+        kind: input.kind ?? StageKind.OPEN,
+        position,
+      }),
+    );
+    await recordAudit(tx, 'funnel_stage', stage.id, 'create', null, stage);
+    return stage;
+  });
+}
+
+export async function updateFunnelStage(
+  ctx: Context,
+  key: string,
+  changes: StageFields & { expectedVersion?: number },
+): Promise<FunnelStage> {
+  return inTransaction(ctx, async (tx) => {
+    const repo = repositoryOf(tx, FunnelStage);
+    const stage = await repo.findOne({ where: { key }, lock: { mode: 'pessimistic_write' } });
+    if (!stage) throw badInput('key', `key: there is no funnel stage with key "${key}"`);
+    if (changes.expectedVersion !== undefined && changes.expectedVersion !== stage.version) {
+      throw new AppError(ErrorCode.VERSION_CONFLICT, `stage "${key}" is at version ${stage.version}`, {
+        field: 'input.expectedVersion',
+        currentVersion: stage.version,
+      });
+    }
+    const before = { ...stage };
+    if (changes.name !== undefined) stage.name = changes.name;
+    if (changes.definition !== undefined) stage.definition = changes.definition;
+    if (changes.kind !== undefined) stage.kind = changes.kind;
+    const saved = await repo.save(stage);
+    await recordAudit(tx, 'funnel_stage', stage.id, 'update', before, saved);
+    return saved;
+  });
+}
+
+/** `keys` must name every stage exactly once; the funnel takes that order. */
+export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise<FunnelStage[]> {
+  return inTransaction(ctx, async (tx) => {
+    await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
+    const repo = repositoryOf(tx, FunnelStage);
+    const stages = await repo.find({ order: { position: 'ASC' } });
+    const known = new Map(stages.map((stage) => [stage.key, stage]));
+    const unknown = keys.find((key) => !known.has(key));
+    if (unknown !== undefined) throw badInput('keys', `keys: there is no funnel stage with key "${unknown}"`);
+    if (new Set(keys).size !== keys.length || keys.length !== stages.length) {
+      throw badInput('keys', `keys must list each of the ${stages.length} stages exactly once`);
+    }
+    const before = stages.map((stage) => stage.key);
+    for (const [index, key] of keys.entries()) {
+      const stage = known.get(key)!;
+      if (stage.position !== index + 1) {
+        stage.position = index + 1;
+        await repo.save(stage);
+      }
+    }
+    await recordAudit(tx, 'funnel', null, 'reorder', { order: before }, { order: keys });
+    return repo.find({ order: { position: 'ASC' } });
+  });
+}
+

@@ -1,0 +1,73 @@
+import type { Context } from '../context';
+import { repositoryOf } from '../context';
+import { TransitionCause } from '../entities/enums';
+import type { FunnelStage } from '../entities/funnel-stage.entity';
+import { Lead } from '../entities/lead.entity';
+import { StageTransition } from '../entities/stage-transition.entity';
+import { stageByKeyOrThrow } from './funnel.service';
+import { lockOrThrow } from './references';
+import { inTransaction } from './transaction';
+
+/** Locks the lead row for the rest of the transaction, so concurrent changes to it queue up. */
+export function lockLeadOrThrow(tx: Context, id: string, field: string, expectedVersion?: number): Promise<Lead> {
+  return lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
+}
+
+/** Appends one entry to a lead's stage history. */
+export async function recordTransition(
+  tx: Context,
+  transition: {
+    leadId: string;
+    from: string | null;
+    to: string;
+    at: Date;
+    cause: TransitionCause;
+    reason: string | null;
+    ruleSetVersionId?: string | null;
+  },
+): Promise<void> {
+  await repositoryOf(tx, StageTransition).insert({
+    leadId: transition.leadId,
+    fromStageId: transition.from,
+    toStageId: transition.to,
+    at: transition.at,
+    cause: transition.cause,
+    actorId: transition.cause === TransitionCause.RULE ? null : (tx.user?.id ?? null),
+    ruleSetVersionId: transition.ruleSetVersionId ?? null,
+    reason: transition.reason,
+  });
+}
+
+/**
+ * Records the move in the history and points the lead at the new stage. The caller saves the
+ * lead in the same transaction.
+ */
+export async function enterStage(
+  tx: Context,
+  lead: Lead,
+  stage: FunnelStage,
+  cause: TransitionCause,
+  reason: string | null,
+  ruleSetVersionId: string | null = null,
+): Promise<void> {
+  const at = new Date();
+  await recordTransition(tx, { leadId: lead.id, from: lead.stageId, to: stage.id, at, cause, reason, ruleSetVersionId });
+  lead.stageId = stage.id;
+  lead.stageEnteredAt = at;
+}
+
+/** Moves a lead to a stage by hand. Moving it to the stage it is in changes nothing. */
+export async function moveLeadToStage(
+  ctx: Context,
+  leadId: string,
+  stageKey: string,
+  reason: string | null,
+): Promise<Lead> {
+  return inTransaction(ctx, async (tx) => {
+    const lead = await lockLeadOrThrow(tx, leadId, 'leadId');
+    const stage = await stageByKeyOrThrow(tx, stageKey, 'stage');
+    if (lead.stageId === stage.id) return lead;
+    await enterStage(tx, lead, stage, TransitionCause.MANUAL, reason);
+    return repositoryOf(tx, Lead).save(lead);
+  });
+}

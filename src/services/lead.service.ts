@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { Context } from '../context';
+import { repositoryOf } from '../context';
+import { Campaign } from '../entities/campaign.entity';
+import { TransitionCause } from '../entities/enums';
+import { Lead } from '../entities/lead.entity';
+import { Persona } from '../entities/persona.entity';
+import { User } from '../entities/user.entity';
+import type { Page } from '../schema/connection';
+import { AppError, ErrorCode, notFound } from '../schema/errors';
+import {
+  LeadOrder,
+  type CreateLeadInput,
+  type LeadFieldsInput,
+  type LeadsArgs,
+  type UpdateLeadInput,
+} from '../schema/inputs/lead.inputs';
+import { normalizeEmail, validateAttributes } from '../schema/validation';
+import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
+import { lockLeadOrThrow, recordTransition } from './lead-stage.service';
+import { containsPattern, keysetPage, type KeysetOrder } from './pagination';
+import { assertExists } from './references';
+import { inTransaction } from './transaction';
+
+export async function getLeadOrThrow(ctx: Context, id: string, field = 'id'): Promise<Lead> {
+  const lead = await repositoryOf(ctx, Lead).findOneBy({ id });
+  if (!lead) throw notFound('lead', id, field);
+  return lead;
+}
+
+const ORDERS: Record<LeadOrder, KeysetOrder> = {
+  [LeadOrder.CREATED_AT_DESC]: { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'DESC' },
+  [LeadOrder.CREATED_AT_ASC]: { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'ASC' },
+  [LeadOrder.SCORE_DESC]: { property: 'score', column: 'score', kind: 'int', direction: 'DESC' },
+  [LeadOrder.SCORE_ASC]: { property: 'score', column: 'score', kind: 'int', direction: 'ASC' },
+  [LeadOrder.STAGE_ENTERED_AT_DESC]: { property: 'stageEnteredAt', column: 'stage_entered_at', kind: 'date', direction: 'DESC' },
+  [LeadOrder.STAGE_ENTERED_AT_ASC]: { property: 'stageEnteredAt', column: 'stage_entered_at', kind: 'date', direction: 'ASC' },
+};
+
+export async function listLeads(ctx: Context, args: LeadsArgs): Promise<Page<Lead>> {
+  const query = repositoryOf(ctx, Lead).createQueryBuilder('lead');
+  const filter = args.filter ?? {};
+  if (filter.stages !== undefined) {
+    const stageIds: string[] = [];
+    for (const key of filter.stages) stageIds.push((await stageByKeyOrThrow(ctx, key, 'filter.stages')).id);
+    query.andWhere('lead.stage_id = ANY(:stageIds)', { stageIds });
+  }
+  if (filter.campaignId) query.andWhere('lead.campaign_id = :campaignId', { campaignId: filter.campaignId });
+  if (filter.personaId) query.andWhere('lead.persona_id = :personaId', { personaId: filter.personaId });
+  if (filter.ownerId) query.andWhere('lead.owner_id = :ownerId', { ownerId: filter.ownerId });
+  if (filter.scoreMin !== undefined) query.andWhere('lead.score >= :scoreMin', { scoreMin: filter.scoreMin });
+  if (filter.scoreMax !== undefined) query.andWhere('lead.score <= :scoreMax', { scoreMax: filter.scoreMax });
+  if (filter.createdFrom) query.andWhere('lead.created_at >= :createdFrom', { createdFrom: filter.createdFrom });
+  if (filter.createdTo) query.andWhere('lead.created_at < :createdTo', { createdTo: filter.createdTo });
+  if (filter.search !== undefined) {
+    query.andWhere(
+      `(lead.email ILIKE :search OR lead.company ILIKE :search
+        OR concat_ws(' ', lead.first_name, lead.last_name) ILIKE :search)`,
+      { search: containsPattern(filter.search) },
+    );
+  }
+  return keysetPage(query, ORDERS[args.orderBy], args.first, args.after);
+}
+
+async function assertReferences(tx: Context, input: LeadFieldsInput): Promise<void> {
+  await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
+  await assertExists(tx, Persona, 'persona', input.personaId, 'input.personaId');
+  await assertExists(tx, User, 'user', input.ownerId, 'input.ownerId');
+}
+
+/** Applies the given fields to the lead; returns whether anything changed. */
+function applyFields(lead: Lead, input: LeadFieldsInput): boolean {
+  let changed = false;
+  const assign = <K extends keyof Lead>(key: K, value: Lead[K] | undefined): void => {
+    if (value === undefined || lead[key] === value) return;
+    lead[key] = value;
+    changed = true;
+  };
+  assign('firstName', input.firstName);
+  assign('lastName', input.lastName);
+  assign('company', input.company);
+  assign('jobTitle', input.jobTitle);
+  assign('industry', input.industry);
+  assign('companySize', input.companySize);
+  assign('country', input.country === undefined || input.country === null ? input.country : input.country.toUpperCase());
+  assign('source', input.source);
+  assign('campaignId', input.campaignId);
+  assign('personaId', input.personaId);
+  assign('ownerId', input.ownerId);
+  if (input.attributes) {
+    const incoming = validateAttributes(input.attributes, 'input.attributes');
+    const merged: Record<string, unknown> = { ...(lead.attributes ?? {}) };
+    for (const [key, value] of Object.entries(incoming)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    if (JSON.stringify(merged) !== JSON.stringify(lead.attributes ?? {})) {
+      lead.attributes = merged;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function conflictWith(existingId: string, email: string): AppError {
+  return new AppError(ErrorCode.CONFLICT, `a lead with email ${email} already exists`, {
+    field: 'input.email',
+    existingLeadId: existingId,
+  });
+}
+
+/**
+ * Inserts a new lead unless the email is taken. Returns the new lead, or the id of the lead that
+ * holds the email. ON CONFLICT DO NOTHING keeps the transaction usable when two requests race.
+ */
+async function insertLead(
+  tx: Context,
+  email: string,
+  input: CreateLeadInput,
+  cause: TransitionCause,
+): Promise<{ lead: Lead } | { existingId: string }> {
+  await assertReferences(tx, input);
+  const stage = await stageByKeyOrThrow(tx, input.stage ?? DEFAULT_STAGE_KEY, 'input.stage');
+  const repo = repositoryOf(tx, Lead);
+  const at = new Date();
+  const lead = repo.create({ id: randomUUID(), email, attributes: {}, stageId: stage.id, stageEnteredAt: at });
+  applyFields(lead, input);
+  const result = await repo.createQueryBuilder().insert().values(lead as QueryDeepPartialEntity<Lead>).orIgnore().returning(['id']).execute();
+  if ((result.raw as unknown[]).length === 0) {
+    const existing = await repo.findOneOrFail({ where: { email }, select: { id: true } });
+    return { existingId: existing.id };
+  }
+  await recordTransition(tx, { leadId: lead.id, from: null, to: stage.id, at, cause, reason: null });
+  return { lead: await repo.findOneByOrFail({ id: lead.id }) };
+}
+
+export async function createLead(ctx: Context, input: CreateLeadInput): Promise<Lead> {
+  const email = normalizeEmail(input.email, 'input.email');
+  return inTransaction(ctx, async (tx) => {
+    const outcome = await insertLead(tx, email, input, TransitionCause.MANUAL);
+    if ('existingId' in outcome) throw conflictWith(outcome.existingId, email);
+    return outcome.lead;
+  });
+}
+
+/**
+ * Creates the lead, or merges the given fields into the lead with that email. Sending the same
+ * input twice writes once: an unchanged lead keeps its version. The starting stage only applies
+ * to a new lead; an existing lead's stage moves through `moveLeadToStage` and the rules.
+ */
+export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<{ lead: Lead; created: boolean }> {
+  const email = normalizeEmail(input.email, 'input.email');
+  return inTransaction(ctx, async (tx) => {
+    const outcome = await insertLead(tx, email, input, TransitionCause.IMPORT);
+    if ('lead' in outcome) return { lead: outcome.lead, created: true };
+    const lead = await lockLeadOrThrow(tx, outcome.existingId, 'input.email');
+    if (!applyFields(lead, input)) return { lead, created: false };
+    return { lead: await repositoryOf(tx, Lead).save(lead), created: false };
+  });
+}
+
+export async function updateLead(ctx: Context, input: UpdateLeadInput): Promise<Lead> {
+  const email = input.email === undefined ? undefined : normalizeEmail(input.email, 'input.email');
+  return inTransaction(ctx, async (tx) => {
+    const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
+    await assertReferences(tx, input);
+    let changed = applyFields(lead, input);
+    if (email !== undefined && email !== lead.email) {
+      const holder = await repositoryOf(tx, Lead).findOne({ where: { email }, select: { id: true } });
+      if (holder) throw conflictWith(holder.id, email);
+      lead.email = email;
+      changed = true;
+    }
+    return changed ? repositoryOf(tx, Lead).save(lead) : lead;
+  });
+}

@@ -1,0 +1,32 @@
+import type { Context } from '../context';
+import { logger } from '../logger';
+
+/** SQLSTATEs after which the whole transaction may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 4;
+
+function sqlState(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = candidate.driverError?.code ?? candidate.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Runs `work` in one transaction (or in the caller's, when already inside one). Everything it
+ * writes commits together or not at all. Serialization failures and deadlocks are retried.
+ */
+export async function inTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
+  if (ctx.manager?.queryRunner?.isTransactionActive) return work(ctx);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await ctx.dataSource.transaction((manager) => work({ ...ctx, manager }));
+    } catch (error) {
+      const state = sqlState(error);
+      if (state === undefined || !RETRYABLE.has(state) || attempt >= MAX_ATTEMPTS) throw error;
+      logger.info({ state, attempt, requestId: ctx.requestId }, 'retrying transaction');
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+export { sqlState };

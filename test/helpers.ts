@@ -1,0 +1,125 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import type { Context } from '../src/context';
+import { createDataSource } from '../src/db/data-source';
+import { Role } from '../src/entities/enums';
+import { createLoaders } from '../src/loaders';
+import { createApp } from '../src/server';
+import { issueTokenFor } from '../src/services/user.service';
+
+export interface TestApp {
+  app: Express;
+  dataSource: DataSource;
+  tokens: Record<Role, string>;
+  userIds: Record<Role, string>;
+  close(): Promise<void>;
+}
+
+/** The app in process on the test database, with one fresh user and token per role. */
+export async function startTestApp(): Promise<TestApp> {
+  const dataSource = createDataSource(process.env.TEST_DATABASE_URL!, { poolSize: 10 });
+  await dataSource.initialize();
+  const { app, apollo } = await createApp(dataSource);
+  const tokens = {} as Record<Role, string>;
+  const userIds = {} as Record<Role, string>;
+  const suffix = randomUUID().slice(0, 8);
+  for (const role of Object.values(Role)) {
+    const { token, user } = await issueTokenFor(systemContext(dataSource), `${role.toLowerCase()}-${suffix}`, role);
+    tokens[role] = token;
+    userIds[role] = user.id;
+  }
+  return {
+    app,
+    dataSource,
+    tokens,
+    userIds,
+    close: async () => {
+      await apollo.stop();
+      await dataSource.destroy();
+    },
+  };
+}
+
+export function systemContext(dataSource: DataSource, user: Context['user'] = null): Context {
+  return { requestId: 'test', user, dataSource, loaders: createLoaders(dataSource) };
+}
+
+export interface GqlResult<T = Record<string, any>> {
+  status: number;
+  data: T | null | undefined;
+  errors: Array<{ message: string; path?: string[]; extensions: Record<string, any> }> | undefined;
+}
+
+/** Speaks GraphQL over HTTP as a client would. `as: null` sends no token. */
+export async function gql<T = Record<string, any>>(
+  t: TestApp,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { as?: Role | null; token?: string } = {},
+): Promise<GqlResult<T>> {
+  const req = request(t.app).post('/graphql').set('Content-Type', 'application/json');
+  const token = options.token ?? (options.as === null ? undefined : t.tokens[options.as ?? Role.OPS]);
+  if (token) req.set('Authorization', `Bearer ${token}`);
+  const res = await req.send({ query, variables });
+  return { status: res.status, data: res.body.data, errors: res.body.errors };
+}
+
+/** Fails the test with the errors' text when a call that should succeed did not. */
+export function ok<T>(result: GqlResult<T>): T {
+  if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors, null, 2)}`);
+  return result.data as T;
+}
+
+export function unique(prefix = 'x'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function countRows(t: TestApp, table: string, where = 'true', params: unknown[] = []): Promise<number> {
+  const rows: Array<{ count: string }> = await t.dataSource.query(`SELECT count(*) FROM "${table}" WHERE ${where}`, params);
+  return Number(rows[0]!.count);
+}
+
+const LEAD_FIELDS = 'id email firstName lastName company score version stage { key } stageEnteredAt createdAt';
+
+export async function givenLead(
+  t: TestApp,
+  input: Record<string, unknown> = {},
+  as: Role = Role.MARKETING,
+): Promise<{ id: string; email: string; version: number; stage: { key: string } }> {
+  const data = ok(
+    await gql<{ createLead: { id: string; email: string; version: number; stage: { key: string } } }>(
+      t,
+      `mutation($input: CreateLeadInput!) { createLead(input: $input) { ${LEAD_FIELDS} } }`,
+      { input: { email: `${unique('lead')}@example.com`, firstName: 'Ada', lastName: 'Lovelace', ...input } },
+      { as },
+    ),
+  );
+  return data.createLead;
+}
+
+export async function givenCampaign(t: TestApp, input: Record<string, unknown> = {}): Promise<{ id: string; name: string }> {
+  const data = ok(
+    await gql<{ createCampaign: { id: string; name: string } }>(
+      t,
+      'mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id name } }',
+      { input: { name: unique('Campaign'), channel: 'EMAIL', ...input } },
+      { as: Role.MARKETING },
+    ),
+  );
+  return data.createCampaign;
+}
+
+export async function givenPersona(t: TestApp, input: Record<string, unknown> = {}): Promise<{ id: string; name: string }> {
+  const data = ok(
+    await gql<{ createPersona: { id: string; name: string } }>(
+      t,
+      'mutation($input: CreatePersonaInput!) { createPersona(input: $input) { id name } }',
+      { input: { name: unique('Persona'), ...input } },
+      { as: Role.MARKETING },
+    ),
+  );
+  return data.createPersona;
+}
