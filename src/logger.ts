@@ -1,4 +1,5 @@
 import pino from 'pino';
 import { config } from './config';
 
-export const logger = pino({ level: config.logLevel, base: { service: 'smarketing-api' } });
+/** Logs go to stderr, so CLI commands (`npm run token`) keep stdout for their answer. */
+export const logger = pino({ level: config.logLevel, base: { service: 'smarketing-api' } }, pino.destination(2));

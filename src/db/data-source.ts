@@ -29,7 +29,8 @@ class CountingLogger implements TypeOrmLogger {
     logger.info(message);
   }
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
-    logger[level === 'log' ? 'info' : level]({ typeorm: message });
+    if (level === 'warn') logger.warn({ typeorm: message });
+    else logger.debug({ typeorm: message });
   }
 }
 

@@ -152,7 +152,7 @@ export async function startEmbeddedPostgres(options: {
   if (stale === 'in-use') {
     logger.info({ dataDir }, 'embedded PostgreSQL already running for this data folder; reusing it');
     await ensureDatabase(options.port, options.database);
-    return { url, stop: async () => undefined };
+    return { url, stop: () => Promise.resolve() };
   }
 
   const recentLog: string[] = [];

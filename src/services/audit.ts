@@ -16,7 +16,7 @@ export async function recordAudit(
     subject,
     subjectId,
     action,
-    before: before === null ? null : JSON.parse(JSON.stringify(before)),
-    after: after === null ? null : JSON.parse(JSON.stringify(after)),
+    before: before === null ? null : (JSON.parse(JSON.stringify(before)) as unknown),
+    after: after === null ? null : (JSON.parse(JSON.stringify(after)) as unknown),
   });
 }
