@@ -1,0 +1,72 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+
+const root = path.resolve(__dirname, '..');
+const dataDir = path.join(root, '.data', `embedded-lifecycle-${process.pid}`);
+const port = 54340 + (process.pid % 50);
+
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function postmasterPid(): number {
+  return Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+/** The embedded server in a child process, as `npm start` runs it. Resolves with its URL. */
+async function startChild(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'fixtures', 'embedded-child.ts'), dataDir, String(port)],
+    { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /started (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function select1(url: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one;
+  } finally {
+    await client.end();
+  }
+}
+
+test('a server left by a killed run is cleared, the data folder reused, and SIGTERM stops the server', async () => {
+  const first = await startChild();
+  const orphan = postmasterPid();
+  first.child.kill('SIGKILL');
+  await new Promise((resolve) => first.child.once('exit', resolve));
+  expect(isRunning(orphan)).toBe(true); // the crash left PostgreSQL running without its parent
+
+  const second = await startChild();
+  expect(isRunning(orphan)).toBe(false);
+  expect(await select1(second.url)).toBe(1);
+  const server = postmasterPid();
+  expect(server).not.toBe(orphan);
+
+  second.child.kill('SIGTERM');
+  await new Promise((resolve) => second.child.once('exit', resolve));
+  for (let i = 0; i < 50 && isRunning(server); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(isRunning(server)).toBe(false);
+  expect(fs.existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true); // kept for the next start
+}, 120_000);
