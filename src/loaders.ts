@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { columnsOf, selectRows } from './db/select';
 import { Activity } from './entities/activity.entity';
 import { Campaign } from './entities/campaign.entity';
 import { Feedback } from './entities/feedback.entity';
@@ -31,9 +32,14 @@ export interface Loaders {
 function byId<T extends ObjectLiteral & { id: string }>(
   dataSource: DataSource,
   entity: EntityTarget<T>,
+  table: string,
 ): DataLoader<string, T | null> {
   return new DataLoader(async (ids) => {
-    const rows = await dataSource.getRepository(entity).createQueryBuilder('e').where('e.id = ANY(:ids)', { ids }).getMany();
+    const rows = await selectRows<T>(
+      dataSource,
+      `SELECT ${columnsOf(dataSource, entity, 'e')} FROM "${table}" e WHERE e.id = ANY($1::uuid[])`,
+      [ids],
+    );
     const found = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => found.get(id) ?? null);
   });
@@ -48,48 +54,50 @@ function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => strin
 export function createLoaders(dataSource: DataSource): Loaders {
   let stagesPromise: Promise<FunnelStage[]> | undefined;
   const stages = (): Promise<FunnelStage[]> =>
-    (stagesPromise ??= dataSource.getRepository(FunnelStage).find({ order: { position: 'ASC' } }));
+    (stagesPromise ??= selectRows<FunnelStage>(
+      dataSource,
+      `SELECT ${columnsOf(dataSource, FunnelStage, 's')} FROM funnel_stage s ORDER BY s.position`,
+    ));
   const activityLoaders = new Map<number, DataLoader<string, Activity[]>>();
-
-  const persona = byId(dataSource, Persona);
+  const persona = byId(dataSource, Persona, 'persona');
 
   return {
-    campaign: byId(dataSource, Campaign),
-    lead: byId(dataSource, Lead),
+    campaign: byId(dataSource, Campaign, 'campaign'),
+    lead: byId(dataSource, Lead, 'lead'),
     persona,
-    user: byId(dataSource, User),
+    // Deleted users still show as the actors of past changes.
+    user: byId(dataSource, User, 'user'),
     stages,
     stage: new DataLoader(async (ids) => {
       const all = new Map((await stages()).map((stage) => [stage.id, stage]));
       return ids.map((id) => all.get(id) ?? null);
     }),
     stageHistory: new DataLoader(async (leadIds) => {
-      const rows = await dataSource
-        .getRepository(StageTransition)
-        .createQueryBuilder('t')
-        .where('t.lead_id = ANY(:leadIds)', { leadIds })
-        .orderBy('t.at', 'ASC')
-        .addOrderBy('t.id', 'ASC')
-        .getMany();
+      const rows = await selectRows<StageTransition>(
+        dataSource,
+        `SELECT ${columnsOf(dataSource, StageTransition, 't')} FROM stage_transition t
+         WHERE t.lead_id = ANY($1::uuid[]) ORDER BY t.at, t.id`,
+        [leadIds],
+      );
       return groupBy(leadIds, rows, (row) => row.leadId);
     }),
     feedbackOfLead: new DataLoader(async (leadIds) => {
-      const rows = await dataSource
-        .getRepository(Feedback)
-        .createQueryBuilder('f')
-        .where('f.lead_id = ANY(:leadIds)', { leadIds })
-        .orderBy('f.created_at', 'DESC')
-        .getMany();
+      const rows = await selectRows<Feedback>(
+        dataSource,
+        `SELECT ${columnsOf(dataSource, Feedback, 'f')} FROM feedback f
+         WHERE f.lead_id = ANY($1::uuid[]) ORDER BY f.created_at DESC, f.id DESC`,
+        [leadIds],
+      );
       return groupBy(leadIds, rows, (row) => row.leadId ?? '');
     }),
     targetPersonas: new DataLoader(async (campaignIds) => {
       const pairs: Array<{ campaign_id: string; persona_id: string }> = await dataSource.query(
-        'SELECT campaign_id, persona_id FROM campaign_target_persona WHERE campaign_id = ANY($1)',
+        'SELECT campaign_id, persona_id FROM campaign_target_persona WHERE campaign_id = ANY($1::uuid[])',
         [campaignIds],
       );
       const personas = await persona.loadMany([...new Set(pairs.map((pair) => pair.persona_id))]);
       const byPersonaId = new Map(
-        personas.filter((p): p is Persona => p instanceof Persona).map((p) => [p.id, p]),
+        personas.filter((p): p is Persona => p !== null && !(p instanceof Error)).map((p) => [p.id, p]),
       );
       const rows = pairs.flatMap((pair) => {
         const found = byPersonaId.get(pair.persona_id);
@@ -104,18 +112,14 @@ export function createLoaders(dataSource: DataSource): Loaders {
       if (!loader) {
         loader = new DataLoader(async (leadIds) => {
           // The newest `limit` per lead in one statement, using the (lead_id, occurred_at) index.
-          const rows: Activity[] = await dataSource
-            .getRepository(Activity)
-            .createQueryBuilder('a')
-            .where(
-              `a.id IN (SELECT x.id FROM unnest(:leadIds::uuid[]) AS l(id)
-                 CROSS JOIN LATERAL (SELECT id FROM activity WHERE lead_id = l.id
-                   ORDER BY occurred_at DESC, id DESC LIMIT :limit) x)`,
-              { leadIds, limit },
-            )
-            .orderBy('a.occurred_at', 'DESC')
-            .addOrderBy('a.id', 'DESC')
-            .getMany();
+          const rows = await selectRows<Activity>(
+            dataSource,
+            `SELECT ${columnsOf(dataSource, Activity, 'a')}
+             FROM unnest($1::uuid[]) AS l(id)
+             CROSS JOIN LATERAL (SELECT * FROM activity WHERE lead_id = l.id
+                                 ORDER BY occurred_at DESC, id DESC LIMIT $2) a`,
+            [leadIds, limit],
+          );
           return groupBy(leadIds, rows, (row) => row.leadId);
         });
         activityLoaders.set(limit, loader);

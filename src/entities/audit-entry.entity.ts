@@ -2,7 +2,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-@ObjectType({ description: 'One recorded change to configuration: funnel stages, SLAs, rule sets, users, tokens.' })
+@ObjectType({ description: 'One recorded change to configuration: funnel stages, SLAs, rule sets, users, tokens.', simpleResolvers: true })
 @Entity()
 @Index(['subject', 'subjectId', 'at'])
 @Index(['at', 'id'])
@@ -30,11 +30,11 @@ export class AuditEntry {
 
   @Field(() => GraphQLJSON, { nullable: true })
   @Column({ type: 'jsonb', nullable: true })
-  before: unknown;
+  before: Record<string, unknown> | null;
 
   @Field(() => GraphQLJSON, { nullable: true })
   @Column({ type: 'jsonb', nullable: true })
-  after: unknown;
+  after: Record<string, unknown> | null;
 
   @Field()
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })

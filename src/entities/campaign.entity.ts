@@ -14,7 +14,7 @@ import { CampaignChannel, CampaignStatus } from './enums';
 import { Persona } from './persona.entity';
 import { numericTransformer } from './numeric-transformer';
 
-@ObjectType({ description: 'A marketing campaign that sales must know about.' })
+@ObjectType({ description: 'A marketing campaign that sales must know about.', simpleResolvers: true })
 @Entity()
 export class Campaign {
   @Field(() => ID)

@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { StageKind } from './enums';
 
-@ObjectType({ description: 'One stage of the single funnel, with the definition both teams agreed on.' })
+@ObjectType({ description: 'One stage of the single funnel, with the definition both teams agreed on.', simpleResolvers: true })
 @Entity()
 export class FunnelStage {
   @Field(() => ID)

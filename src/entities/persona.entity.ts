@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 
-@ObjectType({ description: 'A buyer persona that marketing targets and sales talks to.' })
+@ObjectType({ description: 'A buyer persona that marketing targets and sales talks to.', simpleResolvers: true })
 @Entity()
 export class Persona {
   @Field(() => ID)

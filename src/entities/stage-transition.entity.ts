@@ -5,7 +5,7 @@ import { FunnelStage } from './funnel-stage.entity';
 import { Lead } from './lead.entity';
 import { User } from './user.entity';
 
-@ObjectType({ description: 'One change of a lead’s stage. The history only grows.' })
+@ObjectType({ description: 'One change of a lead’s stage. The history only grows.', simpleResolvers: true })
 @Entity()
 @Index(['leadId', 'at'])
 @Index(['toStageId', 'at'])

@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, DeleteDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Role } from './enums';
 
-@ObjectType({ description: 'Someone who calls the API.' })
+@ObjectType({ description: 'Someone who calls the API.', simpleResolvers: true })
 @Entity()
 export class User {
   @Field(() => ID)

@@ -1,5 +1,6 @@
 import type { Context } from '../context';
-import { repositoryOf } from '../context';
+import { managerOf, repositoryOf } from '../context';
+import { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
 import { Persona } from '../entities/persona.entity';
 import type { Page } from '../schema/connection';
@@ -10,7 +11,7 @@ import type {
   CreateCampaignInput,
   UpdateCampaignInput,
 } from '../schema/inputs/campaign.inputs';
-import { containsPattern, keysetPage } from './pagination';
+import { NEWEST_FIRST, containsPattern, keysetPage } from './pagination';
 import { assertAllExist, lockOrThrow } from './references';
 import { inTransaction } from './transaction';
 
@@ -21,19 +22,12 @@ export async function getCampaignOrThrow(ctx: Context, id: string, field = 'id')
 }
 
 export async function listCampaigns(ctx: Context, args: CampaignsArgs): Promise<Page<Campaign>> {
-  const query = repositoryOf(ctx, Campaign).createQueryBuilder('campaign');
+  const where = new Conditions();
   const filter = args.filter ?? {};
-  if (filter.statuses) query.andWhere('campaign.status = ANY(:statuses)', { statuses: filter.statuses });
-  if (filter.channels) query.andWhere('campaign.channel = ANY(:channels)', { channels: filter.channels });
-  if (filter.search !== undefined) {
-    query.andWhere('campaign.name ILIKE :search', { search: containsPattern(filter.search) });
-  }
-  return keysetPage(
-    query,
-    { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'DESC' },
-    args.first,
-    args.after,
-  );
+  if (filter.statuses) where.add(`t.status = ANY(${where.param(filter.statuses)}::campaign_status[])`);
+  if (filter.channels) where.add(`t.channel = ANY(${where.param(filter.channels)}::campaign_channel[])`);
+  if (filter.search !== undefined) where.add(`t.name ILIKE ${where.param(containsPattern(filter.search))}`);
+  return keysetPage(managerOf(ctx), Campaign, 'campaign', where, NEWEST_FIRST, args.first, args.after);
 }
 
 async function assertNameFree(tx: Context, name: string, exceptId?: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Context } from '../context';
-import { repositoryOf } from '../context';
+import { managerOf, repositoryOf } from '../context';
+import { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
 import { FeedbackDisposition, TransitionCause } from '../entities/enums';
 import { Feedback } from '../entities/feedback.entity';
@@ -10,21 +11,21 @@ import type { FeedbackArgs, SubmitFeedbackInput } from '../schema/inputs/feedbac
 import { config } from '../config';
 import { listStages, stageByKeyOrThrow } from './funnel.service';
 import { enterStage, lockLeadOrThrow } from './lead-stage.service';
-import { keysetPage } from './pagination';
+import { NEWEST_FIRST, keysetPage } from './pagination';
 import { assertExists } from './references';
 import { inTransaction } from './transaction';
 
 export async function listFeedback(ctx: Context, args: FeedbackArgs): Promise<Page<Feedback>> {
-  const query = repositoryOf(ctx, Feedback).createQueryBuilder('feedback');
+  const where = new Conditions();
   const filter = args.filter ?? {};
-  if (filter.leadId) query.andWhere('feedback.lead_id = :leadId', { leadId: filter.leadId });
-  if (filter.campaignId) query.andWhere('feedback.campaign_id = :campaignId', { campaignId: filter.campaignId });
-  if (filter.authorId) query.andWhere('feedback.author_id = :authorId', { authorId: filter.authorId });
-  if (filter.kinds) query.andWhere('feedback.kind = ANY(:kinds)', { kinds: filter.kinds });
-  if (filter.disposition) query.andWhere('feedback.disposition = :disposition', { disposition: filter.disposition });
-  if (filter.from) query.andWhere('feedback.created_at >= :from', { from: filter.from });
-  if (filter.to) query.andWhere('feedback.created_at < :to', { to: filter.to });
-  return keysetPage(query, { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'DESC' }, args.first, args.after);
+  if (filter.leadId) where.add(`t.lead_id = ${where.param(filter.leadId)}`);
+  if (filter.campaignId) where.add(`t.campaign_id = ${where.param(filter.campaignId)}`);
+  if (filter.authorId) where.add(`t.author_id = ${where.param(filter.authorId)}`);
+  if (filter.kinds) where.add(`t.kind = ANY(${where.param(filter.kinds)}::feedback_kind[])`);
+  if (filter.disposition) where.add(`t.disposition = ${where.param(filter.disposition)}`);
+  if (filter.from) where.add(`t.created_at >= ${where.param(filter.from)}`);
+  if (filter.to) where.add(`t.created_at < ${where.param(filter.to)}`);
+  return keysetPage(managerOf(ctx), Feedback, 'feedback', where, NEWEST_FIRST, args.first, args.after);
 }
 
 function assertShape(input: SubmitFeedbackInput): void {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { Context } from '../context';
-import { repositoryOf } from '../context';
+import { managerOf, repositoryOf } from '../context';
+import { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
 import { TransitionCause } from '../entities/enums';
 import { Lead } from '../entities/lead.entity';
@@ -39,28 +40,27 @@ const ORDERS: Record<LeadOrder, KeysetOrder> = {
 };
 
 export async function listLeads(ctx: Context, args: LeadsArgs): Promise<Page<Lead>> {
-  const query = repositoryOf(ctx, Lead).createQueryBuilder('lead');
+  const where = new Conditions();
   const filter = args.filter ?? {};
   if (filter.stages !== undefined) {
     const stageIds: string[] = [];
     for (const key of filter.stages) stageIds.push((await stageByKeyOrThrow(ctx, key, 'filter.stages')).id);
-    query.andWhere('lead.stage_id = ANY(:stageIds)', { stageIds });
+    where.add(`t.stage_id = ANY(${where.param(stageIds)}::uuid[])`);
   }
-  if (filter.campaignId) query.andWhere('lead.campaign_id = :campaignId', { campaignId: filter.campaignId });
-  if (filter.personaId) query.andWhere('lead.persona_id = :personaId', { personaId: filter.personaId });
-  if (filter.ownerId) query.andWhere('lead.owner_id = :ownerId', { ownerId: filter.ownerId });
-  if (filter.scoreMin !== undefined) query.andWhere('lead.score >= :scoreMin', { scoreMin: filter.scoreMin });
-  if (filter.scoreMax !== undefined) query.andWhere('lead.score <= :scoreMax', { scoreMax: filter.scoreMax });
-  if (filter.createdFrom) query.andWhere('lead.created_at >= :createdFrom', { createdFrom: filter.createdFrom });
-  if (filter.createdTo) query.andWhere('lead.created_at < :createdTo', { createdTo: filter.createdTo });
+  if (filter.campaignId) where.add(`t.campaign_id = ${where.param(filter.campaignId)}`);
+  if (filter.personaId) where.add(`t.persona_id = ${where.param(filter.personaId)}`);
+  if (filter.ownerId) where.add(`t.owner_id = ${where.param(filter.ownerId)}`);
+  if (filter.scoreMin !== undefined) where.add(`t.score >= ${where.param(filter.scoreMin)}`);
+  if (filter.scoreMax !== undefined) where.add(`t.score <= ${where.param(filter.scoreMax)}`);
+  if (filter.createdFrom) where.add(`t.created_at >= ${where.param(filter.createdFrom)}`);
+  if (filter.createdTo) where.add(`t.created_at < ${where.param(filter.createdTo)}`);
   if (filter.search !== undefined) {
-    query.andWhere(
-      `(lead.email ILIKE :search OR lead.company ILIKE :search
-        OR concat_ws(' ', lead.first_name, lead.last_name) ILIKE :search)`,
-      { search: containsPattern(filter.search) },
+    const pattern = where.param(containsPattern(filter.search));
+    where.add(
+      `(t.email ILIKE ${pattern} OR t.company ILIKE ${pattern} OR concat_ws(' ', t.first_name, t.last_name) ILIKE ${pattern})`,
     );
   }
-  return keysetPage(query, ORDERS[args.orderBy], args.first, args.after);
+  return keysetPage(managerOf(ctx), Lead, 'lead', where, ORDERS[args.orderBy], args.first, args.after);
 }
 
 async function assertReferences(tx: Context, input: LeadFieldsInput): Promise<void> {

@@ -1,4 +1,5 @@
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { Conditions, columnsOf, selectRows } from '../db/select';
 import { badInput } from '../schema/errors';
 import type { Page } from '../schema/connection';
 
@@ -11,6 +12,8 @@ export interface KeysetOrder {
   kind: SortValueKind;
   direction: 'ASC' | 'DESC';
 }
+
+export const NEWEST_FIRST: KeysetOrder = { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'DESC' };
 
 /** An ILIKE pattern matching `text` anywhere; `%` and `_` in it are literal, not wildcards. */
 export function containsPattern(text: string): string {
@@ -43,38 +46,39 @@ function decodeCursor(cursor: string, kind: SortValueKind): [string | number, st
 }
 
 /**
- * Pages a query by key (sort column, id), as PostGraphile does: no OFFSET, so page 1000 costs
- * what page 1 costs. Fetches one extra row to know whether another page follows.
+ * Pages a table by key (sort column, id), as PostGraphile does: no OFFSET, so page 1000 costs
+ * what page 1 costs. Fetches one extra row to know whether another page follows. The count runs
+ * only when a client asks for `totalCount`.
  */
-export async function keysetPage<T extends ObjectLiteral>(
-  query: SelectQueryBuilder<T>,
+export async function keysetPage<T extends ObjectLiteral & { id: string }>(
+  db: DataSource | EntityManager,
+  entity: EntityTarget<T>,
+  table: string,
+  filter: Conditions,
   order: KeysetOrder,
   first: number,
   after: string | undefined,
 ): Promise<Page<T>> {
-  const alias = query.alias;
-  const countQuery = query.clone();
-  const page = query.clone();
+  const countSql = `SELECT count(*)::int AS count FROM ${table} t ${filter.where()}`;
+  const countParams = [...filter.params];
   if (after !== undefined) {
     const [value, id] = decodeCursor(after, order.kind);
     const comparison = order.direction === 'DESC' ? '<' : '>';
-    page.andWhere(`(${alias}.${order.column}, ${alias}.id) ${comparison} (:cursorValue, :cursorId)`, {
-      cursorValue: value,
-      cursorId: id,
-    });
+    filter.add(`(t.${order.column}, t.id) ${comparison} (${filter.param(value)}, ${filter.param(id)})`);
   }
-  page
-    .orderBy(`${alias}.${order.column}`, order.direction)
-    .addOrderBy(`${alias}.id`, order.direction)
-    .limit(first + 1);
-  const rows = await page.getMany();
+  const rows = await selectRows<T>(
+    db,
+    `SELECT ${columnsOf(db, entity, 't')} FROM ${table} t ${filter.where()}
+     ORDER BY t.${order.column} ${order.direction}, t.id ${order.direction} LIMIT ${first + 1}`,
+    filter.params,
+  );
   const hasNextPage = rows.length > first;
   const nodes = rows.slice(0, first);
   return {
     nodes,
-    cursors: nodes.map((node) => encodeCursor(node[order.property], node.id as string)),
+    cursors: nodes.map((node) => encodeCursor(node[order.property], node.id)),
     hasNextPage,
     hasPreviousPage: after !== undefined,
-    countTotal: () => countQuery.getCount(),
+    countTotal: async () => (await selectRows<{ count: number }>(db, countSql, countParams))[0]?.count ?? 0,
   };
 }

@@ -1,7 +1,8 @@
-import { Brackets, IsNull } from 'typeorm';
+import { IsNull } from 'typeorm';
 import type { Context } from '../context';
 import { managerOf, repositoryOf } from '../context';
 import type { CurrentUser } from '../context';
+import { selectRows } from '../db/select';
 import { ApiToken } from '../entities/api-token.entity';
 import type { Role } from '../entities/enums';
 import { User } from '../entities/user.entity';
@@ -10,18 +11,16 @@ import { AppError, ErrorCode, badInput, notFound } from '../schema/errors';
 import { recordAudit } from './audit';
 import { inTransaction } from './transaction';
 
-/** The user behind a token, or null when the token is unknown, revoked, expired or its user deleted. */
+/** The user behind a token, or null when the token is unknown, revoked or expired or its user deleted. */
 export async function userForToken(ctx: Pick<Context, 'dataSource'>, token: string): Promise<CurrentUser | null> {
-  const row = await ctx.dataSource
-    .getRepository(ApiToken)
-    .createQueryBuilder('t')
-    .innerJoin(User, 'u', 'u.id = t.user_id AND u.deleted_at IS NULL')
-    .select(['u.id AS id', 'u.name AS name', 'u.role AS role'])
-    .where('t.token_hash = :hash', { hash: hashToken(token) })
-    .andWhere('t.revoked_at IS NULL')
-    .andWhere(new Brackets((q) => q.where('t.expires_at IS NULL').orWhere('t.expires_at > now()')))
-    .getRawOne<CurrentUser>();
-  return row ?? null;
+  const rows = await selectRows<CurrentUser>(
+    ctx.dataSource,
+    `SELECT u.id, u.name, u.role FROM api_token t JOIN "user" u ON u.id = t.user_id
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deleted_at IS NULL
+       AND (t.expires_at IS NULL OR t.expires_at > now())`,
+    [hashToken(token)],
+  );
+  return rows[0] ?? null;
 }
 
 export async function listUsers(ctx: Context): Promise<User[]> {

@@ -1,0 +1,54 @@
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+
+/**
+ * Reads for the API's hot paths (pages, loaders, auth) skip TypeORM's query builder and
+ * hydration: the SQL is written once, columns come back already named as the entity's properties,
+ * and the rows are handed to GraphQL as plain objects. Writes still go through TypeORM.
+ */
+type Queryable = DataSource | EntityManager;
+
+const selectLists = new WeakMap<object, Map<string, string>>();
+
+/** `alias."db_column" AS "property", ...` for every column of the entity, cached per alias. */
+export function columnsOf(db: Queryable, entity: EntityTarget<ObjectLiteral>, alias: string): string {
+  const metadata = ('connection' in db ? db.connection : db).getMetadata(entity);
+  let byAlias = selectLists.get(metadata);
+  if (!byAlias) selectLists.set(metadata, (byAlias = new Map()));
+  let list = byAlias.get(alias);
+  if (list === undefined) {
+    list = metadata.columns
+      .map((column) => {
+        // numeric arrives as a string to keep precision; money amounts here fit a double.
+        const value = column.type === 'numeric' ? `${alias}."${column.databaseName}"::float8` : `${alias}."${column.databaseName}"`;
+        return `${value} AS "${column.propertyName}"`;
+      })
+      .join(', ');
+    byAlias.set(alias, list);
+  }
+  return list;
+}
+
+export async function selectRows<T>(db: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await db.query(sql, params)) as T[];
+}
+
+/** Collects SQL conditions with numbered parameters, so filters stay injection-free. */
+export class Conditions {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+
+  /** Adds a parameter and returns its placeholder (`$3`). */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  add(condition: string): this {
+    this.parts.push(condition);
+    return this;
+  }
+
+  where(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
+  }
+}
