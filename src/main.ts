@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const database = await openDatabase();
   if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') {
-    await seedDemo(database.dataSource, { onlyIfEmpty: true });
+    const seeded = await seedDemo(database.dataSource, { onlyIfEmpty: true });
+    logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
   }
   const { httpServer, apollo } = await createApp(database.dataSource);
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));

@@ -10,7 +10,6 @@ import {
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { ValidationError } from 'class-validator';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
@@ -20,25 +19,11 @@ import type { Context } from './context';
 import { createLoaders } from './loaders';
 import { logger } from './logger';
 import { buildAppSchema } from './schema/build-schema';
-import { AppError, ErrorCode, KNOWN_CODES, type Problem } from './schema/errors';
+import { AppError, ErrorCode, KNOWN_CODES } from './schema/errors';
 import { userForToken } from './services/user.service';
 import { sqlState } from './services/transaction';
 
 export const BODY_LIMIT = '1mb';
-
-/** class-validator errors as problems with a path a client can act on (`input.email`, `filter.search`). */
-function validationProblems(errors: ValidationError[], prefix: string): Problem[] {
-  return errors.flatMap((error) => {
-    const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([code, message]) => ({ path, code, message }));
-    return own.concat(validationProblems(error.children ?? [], path));
-  });
-}
-
-function argumentPrefix(errors: ValidationError[]): string {
-  const target = errors[0]?.target?.constructor.name ?? '';
-  return target.endsWith('Input') ? 'input' : '';
-}
 
 /** Turns a unique violation into CONFLICT naming the column, e.g. `Key (email)=(...)`. */
 function uniqueViolation(original: unknown): AppError | undefined {
@@ -57,16 +42,6 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   const path = formatted.path ? { path: formatted.path } : {};
 
-  if (code === ErrorCode.BAD_USER_INPUT && formatted.extensions?.validationErrors) {
-    const errors = (original as { extensions?: { validationErrors?: ValidationError[] } }).extensions?.validationErrors ?? [];
-    const problems = validationProblems(errors, argumentPrefix(errors));
-    const first = problems[0];
-    return {
-      message: first ? `${first.path}: ${first.message}` : 'invalid input',
-      ...path,
-      extensions: { code, field: first?.path, problems },
-    };
-  }
   const conflict = uniqueViolation(original);
   if (conflict) return { message: conflict.message, ...path, extensions: { ...conflict.extensions } };
   if (typeof code === 'string' && KNOWN_CODES.has(code)) {
@@ -88,7 +63,9 @@ async function contextFor(dataSource: DataSource, authorization: string | undefi
   const token = bearerToken(authorization);
   const user = token ? await userForToken(base, token) : null;
   if (!user) {
-    throw new AppError(ErrorCode.UNAUTHENTICATED, 'The token is unknown, revoked or expired', { field: 'Authorization' });
+    throw new AppError(ErrorCode.UNAUTHENTICATED, 'The token is unknown, revoked or expired', {
+      field: 'Authorization',
+    });
   }
   return { ...base, user };
 }
@@ -96,11 +73,17 @@ async function contextFor(dataSource: DataSource, authorization: string | undefi
 /** A JSON answer for bodies express cannot parse (malformed or too large), never an HTML page. */
 const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
   if (error.type === 'entity.too.large') {
-    res.status(413).json({ errors: [{ message: `Request body is larger than ${BODY_LIMIT}`, extensions: { code: 'BAD_REQUEST' } }] });
+    res
+      .status(413)
+      .json({
+        errors: [{ message: `Request body is larger than ${BODY_LIMIT}`, extensions: { code: 'BAD_REQUEST' } }],
+      });
     return;
   }
   if (error.type === 'entity.parse.failed' || error.status === 400) {
-    res.status(400).json({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    res
+      .status(400)
+      .json({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
     return;
   }
   next(error);
@@ -109,7 +92,13 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
 const lastResort: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
   const errorId = randomUUID();
   logger.error({ err: error, errorId }, 'unhandled HTTP error');
-  res.status(500).json({ errors: [{ message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } }] });
+  res
+    .status(500)
+    .json({
+      errors: [
+        { message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
+      ],
+    });
 };
 
 export interface App {
@@ -166,4 +155,3 @@ export async function createApp(dataSource: DataSource): Promise<App> {
   app.use(lastResort);
   return { app, httpServer, apollo };
 }
-

@@ -26,7 +26,13 @@ function postmasterPid(): number {
 async function startChild(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'fixtures', 'embedded-child.ts'), dataDir, String(port)],
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      path.join(__dirname, 'fixtures', 'embedded-child.ts'),
+      dataDir,
+      String(port),
+    ],
     { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   const url = await new Promise<string>((resolve, reject) => {

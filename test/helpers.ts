@@ -78,7 +78,10 @@ export function unique(prefix = 'x'): string {
 }
 
 export async function countRows(t: TestApp, table: string, where = 'true', params: unknown[] = []): Promise<number> {
-  const rows: Array<{ count: string }> = await t.dataSource.query(`SELECT count(*) FROM "${table}" WHERE ${where}`, params);
+  const rows: Array<{ count: string }> = await t.dataSource.query(
+    `SELECT count(*) FROM "${table}" WHERE ${where}`,
+    params,
+  );
   return Number(rows[0]!.count);
 }
 
@@ -100,7 +103,10 @@ export async function givenLead(
   return data.createLead;
 }
 
-export async function givenCampaign(t: TestApp, input: Record<string, unknown> = {}): Promise<{ id: string; name: string }> {
+export async function givenCampaign(
+  t: TestApp,
+  input: Record<string, unknown> = {},
+): Promise<{ id: string; name: string }> {
   const data = ok(
     await gql<{ createCampaign: { id: string; name: string } }>(
       t,
@@ -112,7 +118,10 @@ export async function givenCampaign(t: TestApp, input: Record<string, unknown> =
   return data.createCampaign;
 }
 
-export async function givenPersona(t: TestApp, input: Record<string, unknown> = {}): Promise<{ id: string; name: string }> {
+export async function givenPersona(
+  t: TestApp,
+  input: Record<string, unknown> = {},
+): Promise<{ id: string; name: string }> {
   const data = ok(
     await gql<{ createPersona: { id: string; name: string } }>(
       t,

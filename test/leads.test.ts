@@ -1,6 +1,16 @@
 import { statementCounter } from '../src/db/data-source';
 import { Role } from '../src/entities/enums';
-import { countRows, givenCampaign, givenLead, givenPersona, gql, ok, startTestApp, unique, type TestApp } from './helpers';
+import {
+  countRows,
+  givenCampaign,
+  givenLead,
+  givenPersona,
+  gql,
+  ok,
+  startTestApp,
+  unique,
+  type TestApp,
+} from './helpers';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,12 +28,18 @@ describe('creating leads', () => {
     const lead = await givenLead(t, { email: `  ${email}\t` });
     expect(lead.email).toBe(email.toLowerCase());
     const data = ok(
-      await gql(t, 'query($id: ID!) { lead(id: $id) { stage { key } stageHistory { from { key } to { key } cause actor { id } } } }', {
-        id: lead.id,
-      }),
+      await gql(
+        t,
+        'query($id: ID!) { lead(id: $id) { stage { key } stageHistory { from { key } to { key } cause actor { id } } } }',
+        {
+          id: lead.id,
+        },
+      ),
     );
     expect(data.lead.stage.key).toBe('lead');
-    expect(data.lead.stageHistory).toEqual([{ from: null, to: { key: 'lead' }, cause: 'MANUAL', actor: { id: t.userIds.MARKETING } }]);
+    expect(data.lead.stageHistory).toEqual([
+      { from: null, to: { key: 'lead' }, cause: 'MANUAL', actor: { id: t.userIds.MARKETING } },
+    ]);
   });
 
   test('a second lead with the same email in other letter case is a CONFLICT naming the first', async () => {
@@ -32,7 +48,11 @@ describe('creating leads', () => {
     const result = await gql(t, 'mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }', {
       input: { email: email.toUpperCase(), company: 'Other' },
     });
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.email', existingLeadId: first.id });
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'input.email',
+      existingLeadId: first.id,
+    });
     expect(await countRows(t, 'lead', 'email = $1', [email])).toBe(1);
   });
 
@@ -45,14 +65,25 @@ describe('creating leads', () => {
 describe('upsertLead', () => {
   test('creates once, then merges; repeating the same input changes nothing', async () => {
     const email = `${unique('up')}@example.com`;
-    const first = ok(await gql(t, UPSERT, { input: { email, company: 'Acme', attributes: { plan: 'pro' } } })).upsertLead;
+    const first = ok(
+      await gql(t, UPSERT, { input: { email, company: 'Acme', attributes: { plan: 'pro' } } }),
+    ).upsertLead;
     expect(first.created).toBe(true);
-    const again = ok(await gql(t, UPSERT, { input: { email: email.toUpperCase(), company: 'Acme', attributes: { plan: 'pro' } } })).upsertLead;
+    const again = ok(
+      await gql(t, UPSERT, { input: { email: email.toUpperCase(), company: 'Acme', attributes: { plan: 'pro' } } }),
+    ).upsertLead;
     expect(again).toEqual({ ...first, created: false });
 
-    const merged = ok(await gql(t, UPSERT, { input: { email, jobTitle: 'CTO', attributes: { seats: 40, plan: null } } })).upsertLead;
+    const merged = ok(
+      await gql(t, UPSERT, { input: { email, jobTitle: 'CTO', attributes: { seats: 40, plan: null } } }),
+    ).upsertLead;
     expect(merged.created).toBe(false);
-    expect(merged.lead).toMatchObject({ id: first.lead.id, company: 'Acme', jobTitle: 'CTO', attributes: { seats: 40 } });
+    expect(merged.lead).toMatchObject({
+      id: first.lead.id,
+      company: 'Acme',
+      jobTitle: 'CTO',
+      attributes: { seats: 40 },
+    });
     expect(merged.lead.version).toBe(first.lead.version + 1);
     expect(await countRows(t, 'stage_transition', 'lead_id = $1', [first.lead.id])).toBe(1);
   });
@@ -72,8 +103,11 @@ describe('upsertLead', () => {
 describe('updateLead', () => {
   test('changes the given fields only and bumps the version; a stale version is refused', async () => {
     const lead = await givenLead(t, { company: 'Before', jobTitle: 'CEO' });
-    const UPDATE = 'mutation($input: UpdateLeadInput!) { updateLead(input: $input) { company jobTitle version country } }';
-    const updated = ok(await gql(t, UPDATE, { input: { id: lead.id, company: 'After', country: 'de', expectedVersion: lead.version } }));
+    const UPDATE =
+      'mutation($input: UpdateLeadInput!) { updateLead(input: $input) { company jobTitle version country } }';
+    const updated = ok(
+      await gql(t, UPDATE, { input: { id: lead.id, company: 'After', country: 'de', expectedVersion: lead.version } }),
+    );
     expect(updated.updateLead).toEqual({ company: 'After', jobTitle: 'CEO', version: lead.version + 1, country: 'DE' });
     const stale = await gql(t, UPDATE, { input: { id: lead.id, company: 'Lost', expectedVersion: lead.version } });
     expect(stale.errors?.[0]?.extensions).toMatchObject({ code: 'VERSION_CONFLICT', field: 'input.expectedVersion' });
@@ -91,7 +125,9 @@ describe('moveLeadToStage', () => {
 
   test('records who moved the lead, from where, to where, when and why', async () => {
     const lead = await givenLead(t);
-    const moved = ok(await gql(t, MOVE, { leadId: lead.id, stage: 'sql', reason: 'called, has budget' }, { as: Role.SALES }));
+    const moved = ok(
+      await gql(t, MOVE, { leadId: lead.id, stage: 'sql', reason: 'called, has budget' }, { as: Role.SALES }),
+    );
     const history = moved.moveLeadToStage.stageHistory;
     expect(moved.moveLeadToStage.stage.key).toBe('sql');
     expect(history).toHaveLength(2);
@@ -174,12 +210,23 @@ describe('listing leads', () => {
 
   test('orders by score, highest first, ties broken stably', async () => {
     const campaign = await givenCampaign(t);
-    const leads = [await givenLead(t, { campaignId: campaign.id }), await givenLead(t, { campaignId: campaign.id }), await givenLead(t, { campaignId: campaign.id })];
+    const leads = [
+      await givenLead(t, { campaignId: campaign.id }),
+      await givenLead(t, { campaignId: campaign.id }),
+      await givenLead(t, { campaignId: campaign.id }),
+    ];
     await t.dataSource.query('UPDATE lead SET score = 30 WHERE id = $1', [leads[1]!.id]);
-    const first = ok(await gql(t, LEADS, { first: 1, filter: { campaignId: campaign.id }, orderBy: 'SCORE_DESC' })).leads;
+    const first = ok(
+      await gql(t, LEADS, { first: 1, filter: { campaignId: campaign.id }, orderBy: 'SCORE_DESC' }),
+    ).leads;
     expect(first.nodes[0].id).toBe(leads[1]!.id);
     const rest = ok(
-      await gql(t, LEADS, { first: 5, after: first.pageInfo.endCursor, filter: { campaignId: campaign.id }, orderBy: 'SCORE_DESC' }),
+      await gql(t, LEADS, {
+        first: 5,
+        after: first.pageInfo.endCursor,
+        filter: { campaignId: campaign.id },
+        orderBy: 'SCORE_DESC',
+      }),
     ).leads;
     expect(rest.nodes.map((node: { id: string }) => node.id).sort()).toEqual([leads[0]!.id, leads[2]!.id].sort());
   });
@@ -216,7 +263,14 @@ describe('statement count', () => {
         ownerId: t.userIds.SALES,
       });
       if (i % 3 === 0) {
-        ok(await gql(t, 'mutation($id: ID!) { moveLeadToStage(leadId: $id, stage: "mql") { id } }', { id: lead.id }, { as: Role.SALES }));
+        ok(
+          await gql(
+            t,
+            'mutation($id: ID!) { moveLeadToStage(leadId: $id, stage: "mql") { id } }',
+            { id: lead.id },
+            { as: Role.SALES },
+          ),
+        );
       }
     }
     const statementsFor = async (first: number): Promise<number> => {

@@ -18,7 +18,11 @@ export interface Database {
 export async function openDatabase(options: { migrate?: boolean; poolSize?: number } = {}): Promise<Database> {
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, database: 'smarketing' });
+    : await startEmbeddedPostgres({
+        dataDir: config.embeddedDataDir,
+        port: config.embeddedPort,
+        database: 'smarketing',
+      });
   const url = config.databaseUrl ?? embedded!.url;
   const dataSource = createDataSource(url, { poolSize: options.poolSize });
   try {

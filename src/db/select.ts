@@ -13,13 +13,14 @@ const selectLists = new WeakMap<object, Map<string, string>>();
 export function columnsOf(db: Queryable, entity: EntityTarget<ObjectLiteral>, alias: string): string {
   const metadata = ('connection' in db ? db.connection : db).getMetadata(entity);
   let byAlias = selectLists.get(metadata);
-  if (!byAlias) selectLists.set(metadata, (byAlias = new Map()));
+  if (!byAlias) selectLists.set(metadata, (byAlias = new Map<string, string>()));
   let list = byAlias.get(alias);
   if (list === undefined) {
     list = metadata.columns
       .map((column) => {
         // numeric arrives as a string to keep precision; money amounts here fit a double.
-        const value = column.type === 'numeric' ? `${alias}."${column.databaseName}"::float8` : `${alias}."${column.databaseName}"`;
+        const value =
+          column.type === 'numeric' ? `${alias}."${column.databaseName}"::float8` : `${alias}."${column.databaseName}"`;
         return `${value} AS "${column.propertyName}"`;
       })
       .join(', ');
@@ -29,7 +30,7 @@ export function columnsOf(db: Queryable, entity: EntityTarget<ObjectLiteral>, al
 }
 
 export async function selectRows<T>(db: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await db.query(sql, params)) as T[];
+  return db.query<T[]>(sql, params);
 }
 
 /** Collects SQL conditions with numbered parameters, so filters stay injection-free. */

@@ -6,7 +6,10 @@ import { ActivityType } from './enums';
 import { Lead } from './lead.entity';
 import { User } from './user.entity';
 
-@ObjectType({ description: 'Something a lead did, or something sales did to a lead (a contact attempt).', simpleResolvers: true })
+@ObjectType({
+  description: 'Something a lead did, or something sales did to a lead (a contact attempt).',
+  simpleResolvers: true,
+})
 @Entity()
 @Index(['leadId', 'occurredAt'])
 @Index(['type', 'occurredAt'])

@@ -2,7 +2,10 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-@ObjectType({ description: 'One recorded change to configuration: funnel stages, SLAs, rule sets, users, tokens.', simpleResolvers: true })
+@ObjectType({
+  description: 'One recorded change to configuration: funnel stages, SLAs, rule sets, users, tokens.',
+  simpleResolvers: true,
+})
 @Entity()
 @Index(['subject', 'subjectId', 'at'])
 @Index(['at', 'id'])

@@ -5,7 +5,10 @@ import { FeedbackDisposition, FeedbackKind, RejectionReason } from './enums';
 import { Lead } from './lead.entity';
 import { User } from './user.entity';
 
-@ObjectType({ description: 'A verdict or remark from one team to the other, about a lead and/or a campaign.', simpleResolvers: true })
+@ObjectType({
+  description: 'A verdict or remark from one team to the other, about a lead and/or a campaign.',
+  simpleResolvers: true,
+})
 @Entity()
 @Index(['leadId', 'createdAt'])
 @Index(['createdAt', 'id'])

@@ -1,8 +1,19 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 import { StageKind } from './enums';
 
-@ObjectType({ description: 'One stage of the single funnel, with the definition both teams agreed on.', simpleResolvers: true })
+@ObjectType({
+  description: 'One stage of the single funnel, with the definition both teams agreed on.',
+  simpleResolvers: true,
+})
 @Entity()
 export class FunnelStage {
   @Field(() => ID)

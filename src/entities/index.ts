@@ -10,4 +10,16 @@ import { Sla } from './sla.entity';
 import { StageTransition } from './stage-transition.entity';
 import { User } from './user.entity';
 
-export const entities = [Activity, ApiToken, AuditEntry, Campaign, Feedback, FunnelStage, Lead, Persona, Sla, StageTransition, User];
+export const entities = [
+  Activity,
+  ApiToken,
+  AuditEntry,
+  Campaign,
+  Feedback,
+  FunnelStage,
+  Lead,
+  Persona,
+  Sla,
+  StageTransition,
+  User,
+];

@@ -16,7 +16,10 @@ import { FunnelStage } from './funnel-stage.entity';
 import { Persona } from './persona.entity';
 import { User } from './user.entity';
 
-@ObjectType({ description: 'A person who may buy. Unique by normalised (trimmed, lower-cased) email.', simpleResolvers: true })
+@ObjectType({
+  description: 'A person who may buy. Unique by normalised (trimmed, lower-cased) email.',
+  simpleResolvers: true,
+})
 @Entity()
 @Index(['createdAt', 'id'])
 @Index(['score', 'id'])

@@ -15,7 +15,10 @@ import { SlaKind, SlaPeriod } from './enums';
 import { FunnelStage } from './funnel-stage.entity';
 import { Persona } from './persona.entity';
 
-@ObjectType({ description: 'A service level agreement between marketing and sales. See SlaKind for the meaning.', simpleResolvers: true })
+@ObjectType({
+  description: 'A service level agreement between marketing and sales. See SlaKind for the meaning.',
+  simpleResolvers: true,
+})
 @Entity()
 export class Sla {
   @Field(() => ID)

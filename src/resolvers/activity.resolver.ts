@@ -11,7 +11,10 @@ import { recordActivities, recordActivity } from '../services/activity.service';
 export class ActivityResolver {
   @Authorized(Access.WRITE_LEADS)
   @Mutation(() => Activity)
-  recordActivity(@Ctx() ctx: Context, @Arg('input', () => RecordActivityInput) input: RecordActivityInput): Promise<Activity> {
+  recordActivity(
+    @Ctx() ctx: Context,
+    @Arg('input', () => RecordActivityInput) input: RecordActivityInput,
+  ): Promise<Activity> {
     return recordActivity(ctx, input);
   }
 

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { Access } from '../auth/roles';
 import type { Context } from '../context';
 import { Campaign } from '../entities/campaign.entity';
@@ -26,13 +38,19 @@ export class CampaignResolver {
 
   @Authorized(Access.WRITE_MARKETING)
   @Mutation(() => Campaign)
-  createCampaign(@Ctx() ctx: Context, @Arg('input', () => CreateCampaignInput) input: CreateCampaignInput): Promise<Campaign> {
+  createCampaign(
+    @Ctx() ctx: Context,
+    @Arg('input', () => CreateCampaignInput) input: CreateCampaignInput,
+  ): Promise<Campaign> {
     return createCampaign(ctx, input);
   }
 
   @Authorized(Access.WRITE_MARKETING)
   @Mutation(() => Campaign)
-  updateCampaign(@Ctx() ctx: Context, @Arg('input', () => UpdateCampaignInput) input: UpdateCampaignInput): Promise<Campaign> {
+  updateCampaign(
+    @Ctx() ctx: Context,
+    @Arg('input', () => UpdateCampaignInput) input: UpdateCampaignInput,
+  ): Promise<Campaign> {
     return updateCampaign(ctx, input);
   }
 

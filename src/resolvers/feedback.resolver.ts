@@ -22,7 +22,10 @@ export class FeedbackResolver {
 
   @Authorized(Access.GIVE_FEEDBACK)
   @Mutation(() => Feedback)
-  submitFeedback(@Ctx() ctx: Context, @Arg('input', () => SubmitFeedbackInput) input: SubmitFeedbackInput): Promise<Feedback> {
+  submitFeedback(
+    @Ctx() ctx: Context,
+    @Arg('input', () => SubmitFeedbackInput) input: SubmitFeedbackInput,
+  ): Promise<Feedback> {
     return submitFeedback(ctx, input);
   }
 

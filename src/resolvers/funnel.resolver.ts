@@ -15,13 +15,19 @@ export class FunnelResolver {
 
   @Authorized(Access.WRITE_FUNNEL)
   @Mutation(() => FunnelStage)
-  createFunnelStage(@Ctx() ctx: Context, @Arg('input', () => CreateFunnelStageInput) input: CreateFunnelStageInput): Promise<FunnelStage> {
+  createFunnelStage(
+    @Ctx() ctx: Context,
+    @Arg('input', () => CreateFunnelStageInput) input: CreateFunnelStageInput,
+  ): Promise<FunnelStage> {
     return createFunnelStage(ctx, input);
   }
 
   @Authorized(Access.WRITE_FUNNEL)
   @Mutation(() => FunnelStage)
-  updateFunnelStage(@Ctx() ctx: Context, @Arg('input', () => UpdateFunnelStageInput) input: UpdateFunnelStageInput): Promise<FunnelStage> {
+  updateFunnelStage(
+    @Ctx() ctx: Context,
+    @Arg('input', () => UpdateFunnelStageInput) input: UpdateFunnelStageInput,
+  ): Promise<FunnelStage> {
     return updateFunnelStage(ctx, input.key, input);
   }
 

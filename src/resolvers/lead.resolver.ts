@@ -1,4 +1,18 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { Access } from '../auth/roles';
 import type { Context } from '../context';
 import { Activity } from '../entities/activity.entity';
@@ -42,16 +56,22 @@ export class LeadResolver {
   }
 
   @Authorized(Access.WRITE_LEADS)
-  @Mutation(() => Lead, { description: 'A lead with an email that is already known is a CONFLICT naming `existingLeadId`.' })
+  @Mutation(() => Lead, {
+    description: 'A lead with an email that is already known is a CONFLICT naming `existingLeadId`.',
+  })
   createLead(@Ctx() ctx: Context, @Arg('input', () => CreateLeadInput) input: CreateLeadInput): Promise<Lead> {
     return createLead(ctx, input);
   }
 
   @Authorized(Access.WRITE_LEADS)
   @Mutation(() => UpsertLeadPayload, {
-    description: 'Creates the lead or merges the given fields into the lead with that email; repeating it changes nothing.',
+    description:
+      'Creates the lead or merges the given fields into the lead with that email; repeating it changes nothing.',
   })
-  upsertLead(@Ctx() ctx: Context, @Arg('input', () => UpsertLeadInput) input: UpsertLeadInput): Promise<UpsertLeadPayload> {
+  upsertLead(
+    @Ctx() ctx: Context,
+    @Arg('input', () => UpsertLeadInput) input: UpsertLeadInput,
+  ): Promise<UpsertLeadPayload> {
     return upsertLead(ctx, input);
   }
 
@@ -119,4 +139,3 @@ export class LeadResolver {
     return ctx.loaders.feedbackOfLead.load(lead.id);
   }
 }
-

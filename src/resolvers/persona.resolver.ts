@@ -18,13 +18,19 @@ export class PersonaResolver {
 
   @Authorized(Access.WRITE_MARKETING)
   @Mutation(() => Persona)
-  createPersona(@Ctx() ctx: Context, @Arg('input', () => CreatePersonaInput) input: CreatePersonaInput): Promise<Persona> {
+  createPersona(
+    @Ctx() ctx: Context,
+    @Arg('input', () => CreatePersonaInput) input: CreatePersonaInput,
+  ): Promise<Persona> {
     return createPersona(ctx, input);
   }
 
   @Authorized(Access.WRITE_MARKETING)
   @Mutation(() => Persona)
-  updatePersona(@Ctx() ctx: Context, @Arg('input', () => UpdatePersonaInput) input: UpdatePersonaInput): Promise<Persona> {
+  updatePersona(
+    @Ctx() ctx: Context,
+    @Arg('input', () => UpdatePersonaInput) input: UpdatePersonaInput,
+  ): Promise<Persona> {
     return updatePersona(ctx, input);
   }
 

@@ -48,7 +48,10 @@ export class UserResolver {
 
   @Authorized(Access.MANAGE_USERS)
   @Mutation(() => CreatedApiToken)
-  createApiToken(@Ctx() ctx: Context, @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput): Promise<CreatedApiToken> {
+  createApiToken(
+    @Ctx() ctx: Context,
+    @Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput,
+  ): Promise<CreatedApiToken> {
     return createApiToken(ctx, input.userId, input);
   }
 }

@@ -7,6 +7,7 @@ import type { Context } from '../context';
 import type { Role } from '../entities/enums';
 import { resolvers } from '../resolvers';
 import { AppError, ErrorCode } from './errors';
+import { validateArgument } from './validation';
 
 /** No identity is UNAUTHENTICATED; an identity without the role is FORBIDDEN. */
 const authChecker: AuthChecker<Context, Role> = ({ context, info }, roles) => {
@@ -16,9 +17,13 @@ const authChecker: AuthChecker<Context, Role> = ({ context, info }, roles) => {
     });
   }
   if (!roles.includes(context.user.role)) {
-    throw new AppError(ErrorCode.FORBIDDEN, `${info.parentType.name}.${info.fieldName} is not allowed for role ${context.user.role}`, {
-      field: info.fieldName,
-    });
+    throw new AppError(
+      ErrorCode.FORBIDDEN,
+      `${info.parentType.name}.${info.fieldName} is not allowed for role ${context.user.role}`,
+      {
+        field: info.fieldName,
+      },
+    );
   }
   return true;
 };
@@ -57,7 +62,7 @@ export function buildAppSchema(): GraphQLSchema {
     resolvers,
     authChecker,
     authMode: 'error',
-    validate: { forbidUnknownValues: false, skipMissingProperties: true },
+    validateFn: validateArgument,
     emitSchemaFile: false,
   });
   const undeclared = undeclaredRootFields(schema);

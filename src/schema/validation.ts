@@ -1,4 +1,5 @@
-import { isEmail } from 'class-validator';
+import { isEmail, validate, type ValidationError } from 'class-validator';
+import type { ValidatorFn } from 'type-graphql';
 import { badInput, AppError, ErrorCode, type Problem } from './errors';
 
 export const EMAIL_MAX_LENGTH = 254;
@@ -32,7 +33,11 @@ export function validateAttributes(value: Record<string, unknown>, field: string
   for (const [key, item] of entries) {
     const path = `${field}.${key}`;
     if (!ATTRIBUTE_KEY.test(key)) {
-      problems.push({ path, code: 'INVALID_KEY', message: 'keys are letters, digits and _, start with a letter, at most 64 characters' });
+      problems.push({
+        path,
+        code: 'INVALID_KEY',
+        message: 'keys are letters, digits and _, start with a letter, at most 64 characters',
+      });
     } else if (item !== null && typeof item === 'object') {
       problems.push({ path, code: 'NOT_SCALAR', message: 'attribute values are strings, numbers, booleans or null' });
     } else if (typeof item === 'string' && item.length > MAX_ATTRIBUTE_STRING) {
@@ -57,3 +62,41 @@ export function validateOccurredAt(value: Date, field: string): Date {
   if (time < Date.UTC(1990, 0, 1)) throw badInput(field, `${field} is before 1990`);
   return value;
 }
+
+function problemsOf(errors: ValidationError[], prefix: string): Problem[] {
+  return errors.flatMap((error) => {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.entries(error.constraints ?? {}).map(([code, message]) => ({ path, code, message }));
+    return own.concat(problemsOf(error.children ?? [], path));
+  });
+}
+
+/** `input` for an input object argument, none for an `@Args` class whose fields are the arguments. */
+function argumentName(value: object): string {
+  return value.constructor.name.endsWith('Input') ? 'input' : '';
+}
+
+const OPTIONS = { skipMissingProperties: true, forbidUnknownValues: false } as const;
+
+/**
+ * type-graphql's validation hook: runs class-validator and reports every problem with its path
+ * (`input.email`, `filter.search`, `inputs[3].leadId`) as one BAD_USER_INPUT. A value of an array
+ * argument is named with its index, which type-graphql's own validation loses.
+ */
+export const validateArgument: ValidatorFn = async (argument) => {
+  const value: unknown = argument;
+  if (value === null || typeof value !== 'object') return;
+  const items: Array<[object, string]> = [];
+  if (Array.isArray(value)) {
+    (value as unknown[]).forEach((item, index) => {
+      if (item !== null && typeof item === 'object') items.push([item, `${argumentName(item)}s[${index}]`]);
+    });
+  } else {
+    items.push([value, argumentName(value)]);
+  }
+  const problems: Problem[] = [];
+  for (const [item, prefix] of items) problems.push(...problemsOf(await validate(item, OPTIONS), prefix));
+  const first = problems[0];
+  if (first)
+    throw new AppError(ErrorCode.BAD_USER_INPUT, `${first.path}: ${first.message}`, { field: first.path, problems });
+};

@@ -39,7 +39,9 @@ export async function recordActivities(ctx: Context, inputs: RecordActivityInput
   }
   return inTransaction(ctx, async (tx) => {
     // Lock leads in a fixed order so two batches touching the same leads cannot deadlock.
-    const order = inputs.map((input, index) => ({ input, index })).sort((a, b) => a.input.leadId.localeCompare(b.input.leadId));
+    const order = inputs
+      .map((input, index) => ({ input, index }))
+      .sort((a, b) => a.input.leadId.localeCompare(b.input.leadId));
     const results: Activity[] = new Array<Activity>(inputs.length);
     for (const { input, index } of order) results[index] = await insertActivity(tx, input, `inputs[${index}]`);
     return results;

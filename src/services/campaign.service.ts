@@ -12,10 +12,11 @@ import type {
   UpdateCampaignInput,
 } from '../schema/inputs/campaign.inputs';
 import { NEWEST_FIRST, containsPattern, keysetPage } from './pagination';
-import { assertAllExist, lockOrThrow } from './references';
+import { assertAllExist, assertId, lockOrThrow } from './references';
 import { inTransaction } from './transaction';
 
 export async function getCampaignOrThrow(ctx: Context, id: string, field = 'id'): Promise<Campaign> {
+  assertId(id, field);
   const campaign = await repositoryOf(ctx, Campaign).findOneBy({ id });
   if (!campaign) throw notFound('campaign', id, field);
   return campaign;

@@ -29,7 +29,8 @@ export async function listFeedback(ctx: Context, args: FeedbackArgs): Promise<Pa
 }
 
 function assertShape(input: SubmitFeedbackInput): void {
-  if (!input.leadId && !input.campaignId) throw badInput('input.leadId', 'feedback is about a lead, a campaign or both');
+  if (!input.leadId && !input.campaignId)
+    throw badInput('input.leadId', 'feedback is about a lead, a campaign or both');
   if (input.disposition && !input.leadId) throw badInput('input.leadId', 'a disposition needs input.leadId');
   if (input.disposition === FeedbackDisposition.REJECTED && !input.rejectionReason) {
     throw badInput('input.rejectionReason', 'a REJECTED disposition needs input.rejectionReason');

@@ -46,7 +46,12 @@ export async function createFunnelStage(
     if (position < 1 || position > count + 1) {
       throw badInput('input.position', `input.position must be between 1 and ${count + 1}`);
     }
-    await repo.createQueryBuilder().update().set({ position: () => 'position + 1' }).where('position >= :position', { position }).execute();
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ position: () => 'position + 1' })
+      .where('position >= :position', { position })
+      .execute();
     const stage = await repo.save(
       repo.create({
         key: input.key,
@@ -69,7 +74,7 @@ export async function updateFunnelStage(
   return inTransaction(ctx, async (tx) => {
     const repo = repositoryOf(tx, FunnelStage);
     const stage = await repo.findOne({ where: { key }, lock: { mode: 'pessimistic_write' } });
-    if (!stage) throw badInput('key', `key: there is no funnel stage with key "${key}"`);
+    if (!stage) throw badInput('input.key', `input.key: there is no funnel stage with key "${key}"`);
     if (changes.expectedVersion !== undefined && changes.expectedVersion !== stage.version) {
       throw new AppError(ErrorCode.VERSION_CONFLICT, `stage "${key}" is at version ${stage.version}`, {
         field: 'input.expectedVersion',
@@ -110,4 +115,3 @@ export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise
     return repo.find({ order: { position: 'ASC' } });
   });
 }
-

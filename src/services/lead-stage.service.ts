@@ -5,7 +5,10 @@ import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { Lead } from '../entities/lead.entity';
 import { StageTransition } from '../entities/stage-transition.entity';
 import { stageByKeyOrThrow } from './funnel.service';
+import { badInput } from '../schema/errors';
 import { lockOrThrow } from './references';
+
+export const MAX_REASON_LENGTH = 1000;
 import { inTransaction } from './transaction';
 
 /** Locks the lead row for the rest of the transaction, so concurrent changes to it queue up. */
@@ -51,7 +54,15 @@ export async function enterStage(
   ruleSetVersionId: string | null = null,
 ): Promise<void> {
   const at = new Date();
-  await recordTransition(tx, { leadId: lead.id, from: lead.stageId, to: stage.id, at, cause, reason, ruleSetVersionId });
+  await recordTransition(tx, {
+    leadId: lead.id,
+    from: lead.stageId,
+    to: stage.id,
+    at,
+    cause,
+    reason,
+    ruleSetVersionId,
+  });
   lead.stageId = stage.id;
   lead.stageEnteredAt = at;
 }
@@ -63,6 +74,9 @@ export async function moveLeadToStage(
   stageKey: string,
   reason: string | null,
 ): Promise<Lead> {
+  if (reason !== null && reason.length > MAX_REASON_LENGTH) {
+    throw badInput('reason', `reason must be at most ${MAX_REASON_LENGTH} characters`);
+  }
   return inTransaction(ctx, async (tx) => {
     const lead = await lockLeadOrThrow(tx, leadId, 'leadId');
     const stage = await stageByKeyOrThrow(tx, stageKey, 'stage');

@@ -21,10 +21,11 @@ import { normalizeEmail, validateAttributes } from '../schema/validation';
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { lockLeadOrThrow, recordTransition } from './lead-stage.service';
 import { containsPattern, keysetPage, type KeysetOrder } from './pagination';
-import { assertExists } from './references';
+import { assertExists, assertId } from './references';
 import { inTransaction } from './transaction';
 
 export async function getLeadOrThrow(ctx: Context, id: string, field = 'id'): Promise<Lead> {
+  assertId(id, field);
   const lead = await repositoryOf(ctx, Lead).findOneBy({ id });
   if (!lead) throw notFound('lead', id, field);
   return lead;
@@ -35,8 +36,18 @@ const ORDERS: Record<LeadOrder, KeysetOrder> = {
   [LeadOrder.CREATED_AT_ASC]: { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'ASC' },
   [LeadOrder.SCORE_DESC]: { property: 'score', column: 'score', kind: 'int', direction: 'DESC' },
   [LeadOrder.SCORE_ASC]: { property: 'score', column: 'score', kind: 'int', direction: 'ASC' },
-  [LeadOrder.STAGE_ENTERED_AT_DESC]: { property: 'stageEnteredAt', column: 'stage_entered_at', kind: 'date', direction: 'DESC' },
-  [LeadOrder.STAGE_ENTERED_AT_ASC]: { property: 'stageEnteredAt', column: 'stage_entered_at', kind: 'date', direction: 'ASC' },
+  [LeadOrder.STAGE_ENTERED_AT_DESC]: {
+    property: 'stageEnteredAt',
+    column: 'stage_entered_at',
+    kind: 'date',
+    direction: 'DESC',
+  },
+  [LeadOrder.STAGE_ENTERED_AT_ASC]: {
+    property: 'stageEnteredAt',
+    column: 'stage_entered_at',
+    kind: 'date',
+    direction: 'ASC',
+  },
 };
 
 export async function listLeads(ctx: Context, args: LeadsArgs): Promise<Page<Lead>> {
@@ -83,7 +94,10 @@ function applyFields(lead: Lead, input: LeadFieldsInput): boolean {
   assign('jobTitle', input.jobTitle);
   assign('industry', input.industry);
   assign('companySize', input.companySize);
-  assign('country', input.country === undefined || input.country === null ? input.country : input.country.toUpperCase());
+  assign(
+    'country',
+    input.country === undefined || input.country === null ? input.country : input.country.toUpperCase(),
+  );
   assign('source', input.source);
   assign('campaignId', input.campaignId);
   assign('personaId', input.personaId);
@@ -126,7 +140,13 @@ async function insertLead(
   const at = new Date();
   const lead = repo.create({ id: randomUUID(), email, attributes: {}, stageId: stage.id, stageEnteredAt: at });
   applyFields(lead, input);
-  const result = await repo.createQueryBuilder().insert().values(lead as QueryDeepPartialEntity<Lead>).orIgnore().returning(['id']).execute();
+  const result = await repo
+    .createQueryBuilder()
+    .insert()
+    .values(lead as QueryDeepPartialEntity<Lead>)
+    .orIgnore()
+    .returning(['id'])
+    .execute();
   if ((result.raw as unknown[]).length === 0) {
     const existing = await repo.findOneOrFail({ where: { email }, select: { id: true } });
     return { existingId: existing.id };

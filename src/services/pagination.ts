@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { Conditions, columnsOf, selectRows } from '../db/select';
+import { columnsOf, selectRows, type Conditions } from '../db/select';
 import { badInput } from '../schema/errors';
 import type { Page } from '../schema/connection';
 
@@ -13,7 +13,12 @@ export interface KeysetOrder {
   direction: 'ASC' | 'DESC';
 }
 
-export const NEWEST_FIRST: KeysetOrder = { property: 'createdAt', column: 'created_at', kind: 'date', direction: 'DESC' };
+export const NEWEST_FIRST: KeysetOrder = {
+  property: 'createdAt',
+  column: 'created_at',
+  kind: 'date',
+  direction: 'DESC',
+};
 
 /** An ILIKE pattern matching `text` anywhere; `%` and `_` in it are literal, not wildcards. */
 export function containsPattern(text: string): string {

@@ -34,7 +34,14 @@ export async function createPersona(ctx: Context, input: CreatePersonaInput): Pr
   return inTransaction(ctx, async (tx) => {
     await assertNameFree(tx, input.name);
     const repo = repositoryOf(tx, Persona);
-    const persona = repo.create({ name: input.name, description: '', pains: [], goals: [], objections: [], talkingPoints: [] });
+    const persona = repo.create({
+      name: input.name,
+      description: '',
+      pains: [],
+      goals: [],
+      objections: [],
+      talkingPoints: [],
+    });
     applyFields(persona, input);
     return repo.save(persona);
   });

@@ -1,7 +1,13 @@
 import type { EntityTarget, FindOptionsWhere, ObjectLiteral } from 'typeorm';
 import type { Context } from '../context';
 import { managerOf } from '../context';
-import { AppError, ErrorCode, notFound } from '../schema/errors';
+import { isUUID } from 'class-validator';
+import { AppError, ErrorCode, badInput, notFound } from '../schema/errors';
+
+/** Ids are uuids; anything else is the client's mistake, named, before it reaches SQL. */
+export function assertId(id: string, field: string): void {
+  if (!isUUID(id)) throw badInput(field, `${field} is not a valid id`);
+}
 
 /** Fails with NOT_FOUND naming `field` when `id` is given but no such row exists. */
 export async function assertExists<T extends ObjectLiteral>(
@@ -12,7 +18,12 @@ export async function assertExists<T extends ObjectLiteral>(
   field: string,
 ): Promise<void> {
   if (id === null || id === undefined) return;
-  const found = await managerOf(ctx).getRepository(entity).createQueryBuilder('e').where('e.id = :id', { id }).getExists();
+  assertId(id, field);
+  const found = await managerOf(ctx)
+    .getRepository(entity)
+    .createQueryBuilder('e')
+    .where('e.id = :id', { id })
+    .getExists();
   if (!found) throw notFound(label, id, field);
 }
 
@@ -24,6 +35,7 @@ export async function assertAllExist<T extends ObjectLiteral>(
   ids: string[],
   field: string,
 ): Promise<void> {
+  ids.forEach((id) => assertId(id, field));
   const rows = await managerOf(ctx)
     .getRepository(entity)
     .createQueryBuilder('e')
@@ -42,10 +54,14 @@ interface Versioned {
 
 export function assertVersion(row: Versioned, label: string, expectedVersion: number | undefined, field: string): void {
   if (expectedVersion !== undefined && expectedVersion !== row.version) {
-    throw new AppError(ErrorCode.VERSION_CONFLICT, `${label} ${row.id} is at version ${row.version}, not ${expectedVersion}`, {
-      field,
-      currentVersion: row.version,
-    });
+    throw new AppError(
+      ErrorCode.VERSION_CONFLICT,
+      `${label} ${row.id} is at version ${row.version}, not ${expectedVersion}`,
+      {
+        field,
+        currentVersion: row.version,
+      },
+    );
   }
 }
 
@@ -61,6 +77,7 @@ export async function lockOrThrow<T extends Versioned>(
   field: string,
   expectedVersion?: number,
 ): Promise<T> {
+  assertId(id, field);
   const row = await managerOf(tx)
     .getRepository(entity)
     .findOne({ where: { id } as FindOptionsWhere<T>, lock: { mode: 'pessimistic_write' } });

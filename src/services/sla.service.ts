@@ -8,7 +8,7 @@ import { AppError, ErrorCode, notFound, type Problem } from '../schema/errors';
 import type { CreateSlaInput, SlaFieldsInput, UpdateSlaInput } from '../schema/inputs/sla.inputs';
 import { recordAudit } from './audit';
 import { stageByKeyOrThrow } from './funnel.service';
-import { assertExists, lockOrThrow } from './references';
+import { assertExists, assertId, lockOrThrow } from './references';
 import { inTransaction } from './transaction';
 
 export async function listSlas(ctx: Context, includeArchived: boolean): Promise<Sla[]> {
@@ -18,6 +18,7 @@ export async function listSlas(ctx: Context, includeArchived: boolean): Promise<
 }
 
 export async function getSlaOrThrow(ctx: Context, id: string, field = 'slaId'): Promise<Sla> {
+  assertId(id, field);
   const sla = await repositoryOf(ctx, Sla).findOneBy({ id });
   if (!sla) throw notFound('SLA', id, field);
   return sla;
@@ -29,7 +30,15 @@ const FIELDS_BY_KIND: Record<SlaKind, { required: Array<keyof Sla>; allowed: Arr
   [SlaKind.RESPONSE_TIME]: { required: ['withinHours'], allowed: ['withinHours'] },
   [SlaKind.FOLLOW_UP]: { required: ['attempts', 'withinDays'], allowed: ['attempts', 'withinDays'] },
 };
-const KIND_FIELDS: Array<keyof Sla> = ['target', 'period', 'personaId', 'campaignId', 'withinHours', 'attempts', 'withinDays'];
+const KIND_FIELDS: Array<keyof Sla> = [
+  'target',
+  'period',
+  'personaId',
+  'campaignId',
+  'withinHours',
+  'attempts',
+  'withinDays',
+];
 
 function assertShape(sla: Sla): void {
   const rule = FIELDS_BY_KIND[sla.kind];
@@ -41,7 +50,11 @@ function assertShape(sla: Sla): void {
   }
   for (const field of KIND_FIELDS) {
     if (!rule.allowed.includes(field) && sla[field] !== null && sla[field] !== undefined) {
-      problems.push({ path: `input.${field}`, code: 'NOT_APPLICABLE', message: `${field} does not apply to ${sla.kind}` });
+      problems.push({
+        path: `input.${field}`,
+        code: 'NOT_APPLICABLE',
+        message: `${field} does not apply to ${sla.kind}`,
+      });
     }
   }
   const first = problems[0];
@@ -53,7 +66,15 @@ async function applyFields(tx: Context, sla: Sla, input: SlaFieldsInput): Promis
   if (input.stage !== undefined) sla.stageId = (await stageByKeyOrThrow(tx, input.stage, 'input.stage')).id;
   await assertExists(tx, Persona, 'persona', input.personaId, 'input.personaId');
   await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
-  for (const field of ['target', 'period', 'personaId', 'campaignId', 'withinHours', 'attempts', 'withinDays'] as const) {
+  for (const field of [
+    'target',
+    'period',
+    'personaId',
+    'campaignId',
+    'withinHours',
+    'attempts',
+    'withinDays',
+  ] as const) {
     if (input[field] !== undefined) (sla as unknown as Record<string, unknown>)[field] = input[field];
   }
   assertShape(sla);
@@ -62,7 +83,10 @@ async function applyFields(tx: Context, sla: Sla, input: SlaFieldsInput): Promis
 async function assertNameFree(tx: Context, name: string, exceptId?: string): Promise<void> {
   const holder = await repositoryOf(tx, Sla).findOneBy({ name });
   if (holder && holder.id !== exceptId) {
-    throw new AppError(ErrorCode.CONFLICT, `an SLA named "${name}" already exists`, { field: 'input.name', existingId: holder.id });
+    throw new AppError(ErrorCode.CONFLICT, `an SLA named "${name}" already exists`, {
+      field: 'input.name',
+      existingId: holder.id,
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import { User } from '../entities/user.entity';
 import { generateToken, hashToken } from '../auth/tokens';
 import { AppError, ErrorCode, badInput, notFound } from '../schema/errors';
 import { recordAudit } from './audit';
+import { assertId } from './references';
 import { inTransaction } from './transaction';
 
 /** The user behind a token, or null when the token is unknown, revoked or expired or its user deleted. */
@@ -27,14 +28,22 @@ export async function listUsers(ctx: Context): Promise<User[]> {
   return repositoryOf(ctx, User).find({ order: { name: 'ASC' } });
 }
 
-export async function createUser(ctx: Context, input: { name: string; email?: string | null; role: Role }): Promise<User> {
+export async function createUser(
+  ctx: Context,
+  input: { name: string; email?: string | null; role: Role },
+): Promise<User> {
   return inTransaction(ctx, async (tx) => {
     const repo = repositoryOf(tx, User);
     const holder = await repo.findOne({ where: { name: input.name }, withDeleted: true });
     if (holder) {
-      throw new AppError(ErrorCode.CONFLICT, `a user named "${input.name}" already exists`, { field: 'input.name', existingId: holder.id });
+      throw new AppError(ErrorCode.CONFLICT, `a user named "${input.name}" already exists`, {
+        field: 'input.name',
+        existingId: holder.id,
+      });
     }
-    const user = await repo.save(repo.create({ name: input.name, email: input.email?.trim().toLowerCase() ?? null, role: input.role }));
+    const user = await repo.save(
+      repo.create({ name: input.name, email: input.email?.trim().toLowerCase() ?? null, role: input.role }),
+    );
     await recordAudit(tx, 'user', user.id, 'create', null, user);
     return user;
   });
@@ -47,11 +56,12 @@ export async function createApiToken(
   options: { label?: string | null; expiresAt?: Date | null } = {},
 ): Promise<{ token: string; tokenId: string; user: User }> {
   if (options.expiresAt && options.expiresAt.getTime() <= Date.now()) {
-    throw badInput('expiresAt', 'expiresAt must be in the future');
+    throw badInput('input.expiresAt', 'input.expiresAt must be in the future');
   }
   return inTransaction(ctx, async (tx) => {
+    assertId(userId, 'input.userId');
     const user = await repositoryOf(tx, User).findOneBy({ id: userId });
-    if (!user) throw notFound('user', userId, 'userId');
+    if (!user) throw notFound('user', userId, 'input.userId');
     const token = generateToken();
     const saved = await repositoryOf(tx, ApiToken).save({
       userId,
@@ -59,7 +69,11 @@ export async function createApiToken(
       label: options.label ?? null,
       expiresAt: options.expiresAt ?? null,
     });
-    await recordAudit(tx, 'api_token', saved.id, 'create', null, { userId, label: saved.label, expiresAt: saved.expiresAt });
+    await recordAudit(tx, 'api_token', saved.id, 'create', null, {
+      userId,
+      label: saved.label,
+      expiresAt: saved.expiresAt,
+    });
     return { token, tokenId: saved.id, user };
   });
 }
@@ -88,6 +102,7 @@ export async function issueTokenFor(
 
 export async function deleteUser(ctx: Context, id: string): Promise<User> {
   return inTransaction(ctx, async (tx) => {
+    assertId(id, 'id');
     const repo = repositoryOf(tx, User);
     const user = await repo.findOneBy({ id });
     if (!user) throw notFound('user', id, 'id');

@@ -19,6 +19,9 @@ export class RecordActivityInput {
   @IsUUID()
   campaignId?: string | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free details, e.g. `{ "url": "/pricing" }`: a flat object of scalars.' })
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Free details, e.g. `{ "url": "/pricing" }`: a flat object of scalars.',
+  })
   metadata?: Record<string, unknown> | null;
 }

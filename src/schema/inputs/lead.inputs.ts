@@ -55,7 +55,8 @@ export class LeadFieldsInput {
 
   @Field(() => GraphQLJSONObject, {
     nullable: true,
-    description: 'Custom attributes: a flat object of scalars, merged into the existing ones; a null value removes a key.',
+    description:
+      'Custom attributes: a flat object of scalars, merged into the existing ones; a null value removes a key.',
   })
   attributes?: Record<string, unknown> | null;
 }
