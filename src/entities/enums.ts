@@ -119,3 +119,33 @@ registerEnumType(SlaPeriod, { name: 'SlaPeriod' });
 registerEnumType(FeedbackKind, { name: 'FeedbackKind' });
 registerEnumType(FeedbackDisposition, { name: 'FeedbackDisposition' });
 registerEnumType(RejectionReason, { name: 'RejectionReason' });
+
+export enum RuleSetKind {
+  SCORING = 'SCORING',
+  QUALIFICATION = 'QUALIFICATION',
+}
+
+export enum RuleSetVersionStatus {
+  DRAFT = 'DRAFT',
+  PUBLISHED = 'PUBLISHED',
+  ARCHIVED = 'ARCHIVED',
+}
+
+export enum RescoreJobStatus {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  DONE = 'DONE',
+  FAILED = 'FAILED',
+}
+
+registerEnumType(RuleSetKind, {
+  name: 'RuleSetKind',
+  description:
+    'SCORING rules fire `score` events (points on fit or engagement); QUALIFICATION rules fire `qualify` events (a stage to move to).',
+});
+registerEnumType(RuleSetVersionStatus, {
+  name: 'RuleSetVersionStatus',
+  description:
+    'DRAFT: saved, not in force. PUBLISHED: the version in force. ARCHIVED: was in force, replaced by a later publish.',
+});
+registerEnumType(RescoreJobStatus, { name: 'RescoreJobStatus' });

@@ -6,6 +6,9 @@ import { Feedback } from './feedback.entity';
 import { FunnelStage } from './funnel-stage.entity';
 import { Lead } from './lead.entity';
 import { Persona } from './persona.entity';
+import { RescoreJob } from './rescore-job.entity';
+import { RuleSetVersion } from './rule-set-version.entity';
+import { RuleSet } from './rule-set.entity';
 import { Sla } from './sla.entity';
 import { StageTransition } from './stage-transition.entity';
 import { User } from './user.entity';
@@ -19,6 +22,9 @@ export const entities = [
   FunnelStage,
   Lead,
   Persona,
+  RescoreJob,
+  RuleSet,
+  RuleSetVersion,
   Sla,
   StageTransition,
   User,

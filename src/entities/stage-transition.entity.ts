@@ -3,6 +3,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 import { TransitionCause } from './enums';
 import { FunnelStage } from './funnel-stage.entity';
 import { Lead } from './lead.entity';
+import { RuleSetVersion } from './rule-set-version.entity';
 import { User } from './user.entity';
 
 @ObjectType({ description: 'One change of a lead’s stage. The history only grows.', simpleResolvers: true })
@@ -55,8 +56,13 @@ export class StageTransition {
   actor?: User;
 
   @Field(() => ID, { nullable: true, description: 'The rule-set version that caused an automatic move.' })
+  @Index()
   @Column({ type: 'uuid', nullable: true })
   ruleSetVersionId: string | null;
+
+  @ManyToOne(() => RuleSetVersion, { onDelete: 'RESTRICT' })
+  @JoinColumn()
+  ruleSetVersion?: RuleSetVersion;
 
   @Field(() => String, { nullable: true })
   @Column({ type: 'text', nullable: true })
