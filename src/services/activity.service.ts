@@ -7,6 +7,7 @@ import type { RecordActivityInput } from '../schema/inputs/activity.inputs';
 import { validateAttributes, validateOccurredAt } from '../schema/validation';
 import { lockLeadOrThrow } from './lead-stage.service';
 import { assertExists } from './references';
+import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';
 
 export const MAX_ACTIVITY_BATCH = 500;
@@ -28,7 +29,11 @@ async function insertActivity(tx: Context, input: RecordActivityInput, field: st
 }
 
 export async function recordActivity(ctx: Context, input: RecordActivityInput): Promise<Activity> {
-  return inTransaction(ctx, (tx) => insertActivity(tx, input, 'input'));
+  return inTransaction(ctx, async (tx) => {
+    const activity = await insertActivity(tx, input, 'input');
+    await scoreLeads(tx, [activity.leadId]);
+    return activity;
+  });
 }
 
 /** A batch is all or nothing: one bad item rejects the batch, naming its index. */
@@ -44,6 +49,7 @@ export async function recordActivities(ctx: Context, inputs: RecordActivityInput
       .sort((a, b) => a.input.leadId.localeCompare(b.input.leadId));
     const results: Activity[] = new Array<Activity>(inputs.length);
     for (const { input, index } of order) results[index] = await insertActivity(tx, input, `inputs[${index}]`);
+    await scoreLeads(tx, [...new Set(inputs.map((input) => input.leadId))]);
     return results;
   });
 }

@@ -13,6 +13,7 @@ import { listStages, stageByKeyOrThrow } from './funnel.service';
 import { enterStage, lockLeadOrThrow } from './lead-stage.service';
 import { NEWEST_FIRST, keysetPage } from './pagination';
 import { assertExists } from './references';
+import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';
 
 export async function listFeedback(ctx: Context, args: FeedbackArgs): Promise<Page<Feedback>> {
@@ -63,6 +64,7 @@ export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): 
       }),
     );
     if (lead && input.disposition) await applyDisposition(tx, lead, input);
+    if (lead) await scoreLeads(tx, [lead.id]);
     return feedback;
   });
 }

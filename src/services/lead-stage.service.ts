@@ -9,6 +9,7 @@ import { badInput } from '../schema/errors';
 import { lockOrThrow } from './references';
 
 export const MAX_REASON_LENGTH = 1000;
+import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';
 
 /** Locks the lead row for the rest of the transaction, so concurrent changes to it queue up. */
@@ -82,6 +83,8 @@ export async function moveLeadToStage(
     const stage = await stageByKeyOrThrow(tx, stageKey, 'stage');
     if (lead.stageId === stage.id) return lead;
     await enterStage(tx, lead, stage, TransitionCause.MANUAL, reason);
-    return repositoryOf(tx, Lead).save(lead);
+    await repositoryOf(tx, Lead).save(lead);
+    await scoreLeads(tx, [lead.id]);
+    return repositoryOf(tx, Lead).findOneByOrFail({ id: lead.id });
   });
 }

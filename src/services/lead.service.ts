@@ -22,6 +22,7 @@ import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { lockLeadOrThrow, recordTransition } from './lead-stage.service';
 import { containsPattern, keysetPage, type KeysetOrder } from './pagination';
 import { assertExists, assertId } from './references';
+import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';
 
 export async function getLeadOrThrow(ctx: Context, id: string, field = 'id'): Promise<Lead> {
@@ -72,6 +73,15 @@ export async function listLeads(ctx: Context, args: LeadsArgs): Promise<Page<Lea
     );
   }
   return keysetPage(managerOf(ctx), Lead, 'lead', where, ORDERS[args.orderBy], args.first, args.after);
+}
+
+/**
+ * Every change to a lead ends here: the rules in force are evaluated in the same transaction, and
+ * the lead is read back with its new scores, explanation and stage.
+ */
+export async function rescored(tx: Context, leadId: string): Promise<Lead> {
+  await scoreLeads(tx, [leadId]);
+  return repositoryOf(tx, Lead).findOneByOrFail({ id: leadId });
 }
 
 async function assertReferences(tx: Context, input: LeadFieldsInput): Promise<void> {
@@ -152,7 +162,7 @@ async function insertLead(
     return { existingId: existing.id };
   }
   await recordTransition(tx, { leadId: lead.id, from: null, to: stage.id, at, cause, reason: null });
-  return { lead: await repo.findOneByOrFail({ id: lead.id }) };
+  return { lead: await rescored(tx, lead.id) };
 }
 
 export async function createLead(ctx: Context, input: CreateLeadInput): Promise<Lead> {
@@ -176,7 +186,8 @@ export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<
     if ('lead' in outcome) return { lead: outcome.lead, created: true };
     const lead = await lockLeadOrThrow(tx, outcome.existingId, 'input.email');
     if (!applyFields(lead, input)) return { lead, created: false };
-    return { lead: await repositoryOf(tx, Lead).save(lead), created: false };
+    await repositoryOf(tx, Lead).save(lead);
+    return { lead: await rescored(tx, lead.id), created: false };
   });
 }
 
@@ -192,6 +203,8 @@ export async function updateLead(ctx: Context, input: UpdateLeadInput): Promise<
       lead.email = email;
       changed = true;
     }
-    return changed ? repositoryOf(tx, Lead).save(lead) : lead;
+    if (!changed) return lead;
+    await repositoryOf(tx, Lead).save(lead);
+    return rescored(tx, lead.id);
   });
 }

@@ -1,0 +1,101 @@
+import { Client } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { RuleSetKind } from '../entities/enums';
+import type { ScoreCaps } from '../entities/rule-set-version.entity';
+import { logger } from '../logger';
+import { compileVersion, type CompiledVersion } from './engine';
+
+export interface ActiveRules {
+  scoring: CompiledVersion[];
+  qualification: CompiledVersion[];
+}
+
+interface ActiveRow {
+  rule_set_id: string;
+  name: string;
+  kind: RuleSetKind;
+  active_version_id: string;
+}
+
+interface VersionRow {
+  id: string;
+  number: number;
+  caps: ScoreCaps | null;
+  rules: unknown[];
+}
+
+/** The channel a publish notifies on; every server process listens and compiles ahead. */
+export const RULES_CHANNEL = 'smarketing_rules_published';
+
+/**
+ * Compiled versions by id: each published version is compiled once per process. Which versions
+ * are in force is read from the database in the evaluating transaction (one small query), so no
+ * process can score with a version that was replaced; LISTEN/NOTIFY and a periodic check only
+ * compile ahead, so the first lead after a publish does not pay for it.
+ */
+class RuleCache {
+  private readonly compiled = new Map<string, CompiledVersion>();
+
+  async active(db: DataSource | EntityManager): Promise<ActiveRules> {
+    const rows = await db.query<ActiveRow[]>(
+      `SELECT id AS rule_set_id, name, kind, active_version_id FROM rule_set
+       WHERE active_version_id IS NOT NULL ORDER BY name, id`,
+    );
+    const missing = rows.filter((row) => !this.compiled.has(row.active_version_id));
+    if (missing.length > 0) {
+      const versions = await db.query<VersionRow[]>(
+        'SELECT id, number, caps, rules FROM rule_set_version WHERE id = ANY($1::uuid[])',
+        [missing.map((row) => row.active_version_id)],
+      );
+      for (const version of versions) {
+        const row = missing.find((candidate) => candidate.active_version_id === version.id)!;
+        this.compiled.set(
+          version.id,
+          compileVersion({ ...version, ruleSetId: row.rule_set_id, ruleSetName: row.name, kind: row.kind }),
+        );
+      }
+    }
+    const active = new Set(rows.map((row) => row.active_version_id));
+    for (const id of this.compiled.keys()) if (!active.has(id)) this.compiled.delete(id);
+    const of = (kind: RuleSetKind): CompiledVersion[] =>
+      rows.filter((row) => row.kind === kind).map((row) => this.compiled.get(row.active_version_id)!);
+    return { scoring: of(RuleSetKind.SCORING), qualification: of(RuleSetKind.QUALIFICATION) };
+  }
+
+  /** Version ids compiled in this process (for diagnostics and the multi-process test). */
+  loadedVersionIds(): string[] {
+    return [...this.compiled.keys()];
+  }
+}
+
+export const ruleCache = new RuleCache();
+
+/**
+ * Listens for publishes on a connection of its own and compiles new versions at once; checks
+ * every `intervalMs` as well, in case a notification was lost with a dropped connection.
+ */
+export async function watchPublishedRules(
+  dataSource: DataSource,
+  url: string,
+  intervalMs = 5000,
+): Promise<() => Promise<void>> {
+  const refresh = (): void => {
+    ruleCache.active(dataSource).catch((error: unknown) => logger.warn({ err: error }, 'rule cache refresh failed'));
+  };
+  const client = new Client({ connectionString: url, application_name: 'smarketing-api-listen' });
+  client.on('error', (error) => logger.warn({ err: error }, 'rule publish listener lost its connection'));
+  client.on('notification', refresh);
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${RULES_CHANNEL}`);
+  } catch (error) {
+    logger.warn({ err: error }, 'cannot LISTEN for rule publishes; relying on the periodic check');
+  }
+  refresh();
+  const timer = setInterval(refresh, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await client.end().catch(() => undefined);
+  };
+}

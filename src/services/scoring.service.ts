@@ -1,0 +1,127 @@
+import { performance } from 'node:perf_hooks';
+import type { Context } from '../context';
+import { managerOf } from '../context';
+import { StageKind } from '../entities/enums';
+import type { FunnelStage } from '../entities/funnel-stage.entity';
+import { evaluate, type Evaluation } from '../rules/evaluate';
+import { loadLeadStates, type LeadState } from '../rules/facts';
+import { ruleCache, type ActiveRules } from '../rules/rule-cache';
+import { listStages } from './funnel.service';
+
+export interface ScoringSummary {
+  evaluated: number;
+  /** Leads whose fit, engagement, total score or stage changed. */
+  changed: number;
+  moved: number;
+  engineMs: number;
+  databaseMs: number;
+}
+
+/**
+ * Where a qualify rule may move a lead: forward only, never out of a closed (won or lost) stage,
+ * so no rule undoes a later stage that sales set by hand. A lead that sales sent back (rejected
+ * or moved to an earlier stage) is recycled: the rules re-qualify it only after new activity.
+ */
+export function automaticTarget(
+  state: LeadState,
+  evaluation: Evaluation,
+  stages: FunnelStage[],
+): FunnelStage | undefined {
+  const key = evaluation.qualify?.stage;
+  if (key === undefined) return undefined;
+  const target = stages.find((stage) => stage.key === key);
+  if (!target || state.stageKind !== StageKind.OPEN || target.position <= state.stagePosition) return undefined;
+  if (state.movedBack && !state.activeSinceStageEntered) return undefined;
+  return target;
+}
+
+interface Outcome {
+  state: LeadState;
+  evaluation: Evaluation;
+  target: FunnelStage | undefined;
+}
+
+/**
+ * Evaluates the rule sets in force for these leads and writes scores, explanation and any
+ * automatic stage move, inside the caller's transaction (which has locked the leads). Facts of
+ * all the leads load in one statement; scores are written in one statement.
+ */
+export async function scoreLeads(tx: Context, leadIds: string[], at = new Date()): Promise<ScoringSummary> {
+  const db = managerOf(tx);
+  const summary: ScoringSummary = { evaluated: 0, changed: 0, moved: 0, engineMs: 0, databaseMs: 0 };
+  let started = performance.now();
+  const rules: ActiveRules = await ruleCache.active(db);
+  if (rules.scoring.length === 0 && rules.qualification.length === 0) return summary;
+  const [states, stages] = await Promise.all([loadLeadStates(db, leadIds, at), listStages(tx)]);
+  summary.databaseMs += performance.now() - started;
+
+  started = performance.now();
+  const outcomes: Outcome[] = [];
+  for (const state of states) {
+    const evaluation = await evaluate(rules.scoring, rules.qualification, state.facts, at);
+    outcomes.push({ state, evaluation, target: automaticTarget(state, evaluation, stages) });
+  }
+  summary.engineMs += performance.now() - started;
+
+  started = performance.now();
+  await writeOutcomes(tx, outcomes, at);
+  summary.databaseMs += performance.now() - started;
+  summary.evaluated = outcomes.length;
+  summary.moved = outcomes.filter((outcome) => outcome.target).length;
+  summary.changed = outcomes.filter(
+    ({ state, evaluation, target }) => target || scoresDiffer(state, evaluation),
+  ).length;
+  return summary;
+}
+
+function scoresDiffer(state: LeadState, evaluation: Evaluation): boolean {
+  return (
+    state.fitScore !== evaluation.fitScore ||
+    state.engagementScore !== evaluation.engagementScore ||
+    state.score !== evaluation.score
+  );
+}
+
+async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promise<void> {
+  if (outcomes.length === 0) return;
+  const db = managerOf(tx);
+  await db.query(
+    `UPDATE lead l SET fit_score = u.fit, engagement_score = u.engagement, score = u.score,
+       scored_at = $8, score_explanation = u.explanation,
+       stage_id = coalesce(u.stage_id, l.stage_id),
+       stage_entered_at = CASE WHEN u.stage_id IS NULL THEN l.stage_entered_at ELSE $8 END,
+       version = l.version + CASE WHEN u.changed THEN 1 ELSE 0 END,
+       updated_at = CASE WHEN u.changed THEN now() ELSE l.updated_at END
+     FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::jsonb[], $6::uuid[], $7::bool[])
+       AS u(id, fit, engagement, score, explanation, stage_id, changed)
+     WHERE l.id = u.id`,
+    [
+      outcomes.map(({ state }) => state.id),
+      outcomes.map(({ evaluation }) => evaluation.fitScore),
+      outcomes.map(({ evaluation }) => evaluation.engagementScore),
+      outcomes.map(({ evaluation }) => evaluation.score),
+      outcomes.map(({ evaluation }) => JSON.stringify(evaluation.explanation)),
+      outcomes.map(({ target }) => target?.id ?? null),
+      outcomes.map(({ state, evaluation, target }) => Boolean(target) || scoresDiffer(state, evaluation)),
+      at,
+    ],
+  );
+  const moves = outcomes.filter((outcome): outcome is Outcome & { target: FunnelStage } => Boolean(outcome.target));
+  if (moves.length === 0) return;
+  await db.query(
+    `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, rule_set_version_id, reason)
+     SELECT u.lead_id, u.from_id, u.to_id, $4, 'RULE', u.version_id, u.reason
+     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $5::uuid[], $6::text[]) AS u(lead_id, from_id, to_id, version_id, reason)`,
+    [
+      moves.map(({ state }) => state.id),
+      moves.map(({ state }) => state.stageId),
+      moves.map(({ target }) => target.id),
+      at,
+      moves.map(({ evaluation }) => evaluation.qualify!.ruleSetVersionId),
+      moves.map(({ evaluation }) => {
+        const rule = evaluation.qualify!;
+        return rule.reason ? `rule "${rule.rule}": ${rule.reason}` : `rule "${rule.rule}"`;
+      }),
+    ],
+  );
+}
