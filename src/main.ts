@@ -4,6 +4,8 @@ import { openDatabase } from './db/database';
 import { logger } from './logger';
 import { createApp } from './server';
 import { seedDemo } from './cli/demo-data';
+import { watchPublishedRules } from './rules/rule-cache';
+import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -13,6 +15,8 @@ async function main(): Promise<void> {
     logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
   }
   const { httpServer, apollo } = await createApp(database.dataSource);
+  const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
+  const stopJobs = await startJobQueue(database.dataSource, database.url);
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   logger.info(
     { url: `http://localhost:${config.port}/graphql`, startupMs: Date.now() - started, embedded: !config.databaseUrl },
@@ -26,6 +30,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining requests, then closing the database');
     try {
       await apollo.stop(); // stops accepting, waits for in-flight requests (drain plugin)
+      await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
+      await stopWatchingRules();
       await database.close();
       process.exit(0);
     } catch (error) {

@@ -13,10 +13,12 @@ import request from 'supertest';
 import { Role } from '../src/entities/enums';
 import { buildAppSchema, declaredRootFields, undeclaredRootFields } from '../src/schema/build-schema';
 import {
+  SCORE_RULE,
   countRows,
   givenCampaign,
   givenLead,
   givenPersona,
+  givenRuleSetDraft,
   gql,
   ok,
   startTestApp,
@@ -287,6 +289,64 @@ const WRITES: Record<string, WriteCase> = {
     arrange: async (role) => {
       const stages = await t.dataSource.query<Array<{ key: string }>>('SELECT key FROM funnel_stage ORDER BY position');
       return { variables: { keys: stages.map((stage) => stage.key) }, written: auditBy(role, 'funnel', 'reorder') };
+    },
+  },
+  createRuleSet: {
+    document: 'mutation($name: String!) { createRuleSet(name: $name, kind: SCORING) { id } }',
+    arrange: () => {
+      const name = unique('Rules');
+      return { variables: { name }, written: () => countRows(t, 'rule_set', 'name = $1', [name]) };
+    },
+  },
+  saveRuleSetDraft: {
+    document:
+      'mutation($id: ID!, $rules: JSON!, $base: Int) { saveRuleSetDraft(ruleSetId: $id, rules: $rules, baseVersion: $base) { version { id } } }',
+    arrange: async () => {
+      const draft = await givenRuleSetDraft(t);
+      const rules = [
+        SCORE_RULE('Mid company', 5, { all: [{ fact: 'company_size', operator: 'greaterThan', value: 50 }] }),
+      ];
+      return {
+        variables: { id: draft.ruleSetId, rules, base: draft.number },
+        written: () => countRows(t, 'rule_set_version', 'rule_set_id = $1', [draft.ruleSetId]).then((n) => n - 1),
+      };
+    },
+  },
+  publishRuleSetVersion: {
+    // A rule that never fires: harmless to every other test if allowed.
+    document: 'mutation($id: ID!) { publishRuleSetVersion(versionId: $id) { version { id } } }',
+    arrange: async () => {
+      const draft = await givenRuleSetDraft(t, {
+        rules: [
+          SCORE_RULE('Never', 1, { all: [{ fact: 'company', operator: 'equal', value: unique('no-such-company') }] }),
+        ],
+      });
+      return {
+        variables: { id: draft.versionId },
+        written: () => countRows(t, 'rule_set', 'id = $1 AND active_version_id IS NOT NULL', [draft.ruleSetId]),
+      };
+    },
+  },
+  rollbackRuleSet: {
+    document: 'mutation($id: ID!) { rollbackRuleSet(ruleSetId: $id, version: 1) { version { id } } }',
+    arrange: async () => {
+      const draft = await givenRuleSetDraft(t, {
+        rules: [
+          SCORE_RULE('Never', 1, { all: [{ fact: 'company', operator: 'equal', value: unique('no-such-company') }] }),
+        ],
+      });
+      return {
+        variables: { id: draft.ruleSetId },
+        written: () => countRows(t, 'rule_set_version', 'rule_set_id = $1 AND number > 1', [draft.ruleSetId]),
+      };
+    },
+  },
+  simulateRuleSetVersion: {
+    // A simulation writes nothing even when allowed; the FORBIDDEN code is what is checked.
+    document: 'mutation($id: ID!) { simulateRuleSetVersion(versionId: $id, limit: 1) { leads } }',
+    arrange: async (role) => {
+      const draft = await givenRuleSetDraft(t);
+      return { variables: { id: draft.versionId }, written: auditBy(role, 'rule_set', 'simulate') };
     },
   },
   createSla: {

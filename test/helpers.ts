@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
+import { Client } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import type { Context } from '../src/context';
@@ -13,14 +14,44 @@ import { issueTokenFor } from '../src/services/user.service';
 export interface TestApp {
   app: Express;
   dataSource: DataSource;
+  /** Connection string of this file's own database. */
+  url: string;
   tokens: Record<Role, string>;
   userIds: Record<Role, string>;
   close(): Promise<void>;
 }
 
-/** The app in process on the test database, with one fresh user and token per role. */
+/**
+ * A database of its own for one test file, cloned from the migrated template that the global
+ * setup made: files never see each other's leads or published rule sets, even in parallel.
+ */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const template = process.env.TEST_DATABASE_NAME!;
+  const name = `${template}_${randomUUID().slice(0, 8)}`;
+  const admin = new Client({ connectionString: process.env.TEST_ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new Client({ connectionString: process.env.TEST_ADMIN_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** The app in process on a fresh test database, with one user and token per role. */
 export async function startTestApp(): Promise<TestApp> {
-  const dataSource = createDataSource(process.env.TEST_DATABASE_URL!, { poolSize: 10 });
+  const database = await freshDatabase();
+  const dataSource = createDataSource(database.url, { poolSize: 10 });
   await dataSource.initialize();
   const { app, apollo } = await createApp(dataSource);
   const tokens = {} as Record<Role, string>;
@@ -34,11 +65,13 @@ export async function startTestApp(): Promise<TestApp> {
   return {
     app,
     dataSource,
+    url: database.url,
     tokens,
     userIds,
     close: async () => {
       await apollo.stop();
       await dataSource.destroy();
+      await database.drop();
     },
   };
 }
@@ -131,4 +164,55 @@ export async function givenPersona(
     ),
   );
   return data.createPersona;
+}
+
+export const SCORE_RULE = (
+  name: string,
+  points: number,
+  conditions: unknown,
+  dimension = 'fit',
+): Record<string, unknown> => ({
+  name,
+  conditions,
+  event: { type: 'score', params: { points, dimension, reason: name } },
+});
+
+/** A rule set with one saved draft, through the API as OPS. */
+export async function givenRuleSetDraft(
+  t: TestApp,
+  options: { kind?: 'SCORING' | 'QUALIFICATION'; rules?: unknown[]; caps?: unknown; testCases?: unknown } = {},
+): Promise<{ ruleSetId: string; versionId: string; number: number }> {
+  const kind = options.kind ?? 'SCORING';
+  const created = ok(
+    await gql<{ createRuleSet: { id: string } }>(
+      t,
+      'mutation($name: String!, $kind: RuleSetKind!) { createRuleSet(name: $name, kind: $kind) { id } }',
+      { name: unique('Rules'), kind },
+    ),
+  ).createRuleSet;
+  const rules =
+    options.rules ??
+    (kind === 'SCORING'
+      ? [
+          SCORE_RULE('Big company', 20, {
+            all: [{ fact: 'company_size', operator: 'greaterThanInclusive', value: 500 }],
+          }),
+        ]
+      : [
+          {
+            name: 'Hot lead',
+            conditions: { all: [{ fact: 'score', operator: 'greaterThanInclusive', value: 50 }] },
+            event: { type: 'qualify', params: { stage: 'mql', rank: 1 } },
+          },
+        ]);
+  const saved = ok(
+    await gql<{ saveRuleSetDraft: { version: { id: string; number: number } } }>(
+      t,
+      `mutation($id: ID!, $rules: JSON!, $caps: JSON, $testCases: JSON) {
+        saveRuleSetDraft(ruleSetId: $id, rules: $rules, caps: $caps, testCases: $testCases) { version { id number } }
+      }`,
+      { id: created.id, rules, caps: options.caps ?? null, testCases: options.testCases ?? null },
+    ),
+  ).saveRuleSetDraft;
+  return { ruleSetId: created.id, versionId: saved.version.id, number: saved.version.number };
 }

@@ -4,6 +4,7 @@ import { FeedbackResolver } from './feedback.resolver';
 import { FunnelResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
 import { PersonaResolver } from './persona.resolver';
+import { RuleSetResolver, RuleSetVersionResolver } from './rule-set.resolver';
 import { SlaResolver } from './sla.resolver';
 import { StageTransitionResolver } from './stage-transition.resolver';
 import { UserResolver } from './user.resolver';
@@ -15,6 +16,8 @@ export const resolvers = [
   FunnelResolver,
   LeadResolver,
   PersonaResolver,
+  RuleSetResolver,
+  RuleSetVersionResolver,
   SlaResolver,
   StageTransitionResolver,
   UserResolver,

@@ -25,6 +25,7 @@ import { StageTransition } from '../entities/stage-transition.entity';
 import { User } from '../entities/user.entity';
 import { Connection, toConnection } from '../schema/connection';
 import { badInput } from '../schema/errors';
+import { ScoreExplanationType } from '../schema/rules/explanation.types';
 import { CreateLeadInput, LeadsArgs, UpdateLeadInput, UpsertLeadInput } from '../schema/inputs/lead.inputs';
 import { createLead, getLeadOrThrow, listLeads, updateLead, upsertLead } from '../services/lead.service';
 import { moveLeadToStage } from '../services/lead-stage.service';
@@ -95,6 +96,15 @@ export class LeadResolver {
   @FieldResolver(() => String, { description: 'First and last name joined; empty when neither is known.' })
   name(@Root() lead: Lead): string {
     return [lead.firstName, lead.lastName].filter(Boolean).join(' ');
+  }
+
+  @FieldResolver(() => ScoreExplanationType, {
+    nullable: true,
+    description:
+      'Why the lead has its scores: versions, fired rules with points and the facts they saw, near misses. Null until first scored.',
+  })
+  scoreExplanation(@Root() lead: Lead): ScoreExplanationType | null {
+    return lead.scoreExplanation as ScoreExplanationType | null;
   }
 
   @FieldResolver(() => FunnelStage)

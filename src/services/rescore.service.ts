@@ -1,0 +1,153 @@
+import PgBoss from 'pg-boss';
+import type { DataSource } from 'typeorm';
+import type { Context } from '../context';
+import { managerOf, repositoryOf } from '../context';
+import { RescoreJobStatus } from '../entities/enums';
+import { RescoreJob } from '../entities/rescore-job.entity';
+import { createLoaders } from '../loaders';
+import { logger } from '../logger';
+import { assertId } from './references';
+import { scoreLeads } from './scoring.service';
+import { inTransaction } from './transaction';
+import { notFound } from '../schema/errors';
+
+const QUEUE = 'rescore';
+const DAILY_QUEUE = 'rescore-daily';
+export const RESCORE_CHUNK = 500;
+
+/** The PostgreSQL-backed queue (pg-boss) of this process, when it runs background work. */
+let boss: PgBoss | undefined;
+
+function systemContext(dataSource: DataSource): Context {
+  return { requestId: 'rescore', user: null, dataSource, loaders: createLoaders(dataSource) };
+}
+
+/**
+ * Records a re-score of every lead and queues it in the caller's transaction: the job exists and
+ * is queued exactly when the publish commits. Without a queue in this process (CLI, tests), the
+ * job waits as QUEUED until a worker starts and picks up unfinished jobs.
+ */
+export async function createRescoreJob(
+  tx: Context,
+  reason: string,
+  ruleSetVersionId: string | null,
+): Promise<RescoreJob> {
+  const repo = repositoryOf(tx, RescoreJob);
+  const job = await repo.save(repo.create({ reason, ruleSetVersionId, status: RescoreJobStatus.QUEUED }));
+  if (boss) {
+    const runner = managerOf(tx).queryRunner!;
+    await boss.send(
+      QUEUE,
+      { jobId: job.id },
+      {
+        retryLimit: 10,
+        retryDelay: 5,
+        expireInSeconds: 15 * 60,
+        singletonKey: job.id,
+        db: { executeSql: async (text, values) => ({ rows: (await runner.query(text, values, true)).records }) },
+      },
+    );
+  }
+  return job;
+}
+
+export async function getRescoreJobOrThrow(ctx: Context, id: string): Promise<RescoreJob> {
+  assertId(id, 'id');
+  const job = await repositoryOf(ctx, RescoreJob).findOneBy({ id });
+  if (!job) throw notFound('re-score job', id, 'id');
+  return job;
+}
+
+/**
+ * Re-scores every lead in chunks of `chunk` leads by id. Each chunk is one transaction that locks
+ * its leads, evaluates them, writes the scores and advances the job's cursor and counts, so a job
+ * stopped anywhere (crash, restart) resumes after the last committed chunk, and running a chunk
+ * twice gives the same scores.
+ */
+export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk = RESCORE_CHUNK): Promise<RescoreJob> {
+  const ctx = systemContext(dataSource);
+  const jobs = dataSource.getRepository(RescoreJob);
+  const job = await jobs.findOneByOrFail({ id: jobId });
+  if (job.status === RescoreJobStatus.DONE) return job;
+  if (job.status !== RescoreJobStatus.RUNNING) {
+    const [row] = await dataSource.query<Array<{ count: number }>>('SELECT count(*)::int AS count FROM lead');
+    await jobs.update(
+      { id: jobId },
+      { status: RescoreJobStatus.RUNNING, startedAt: job.startedAt ?? new Date(), total: row?.count ?? 0, error: null },
+    );
+  }
+  try {
+    for (;;) {
+      const more = await inTransaction(ctx, async (tx) => {
+        const current = await repositoryOf(tx, RescoreJob).findOneOrFail({
+          where: { id: jobId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        const rows = await managerOf(tx).query<Array<{ id: string }>>(
+          `SELECT id FROM lead WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2 FOR UPDATE`,
+          [current.cursor, chunk],
+        );
+        if (rows.length === 0) return false;
+        const summary = await scoreLeads(
+          tx,
+          rows.map((row) => row.id),
+        );
+        await managerOf(tx).query(
+          `UPDATE rescore_job SET done = done + $2, changed = changed + $3, cursor = $4,
+             engine_ms = engine_ms + $5, database_ms = database_ms + $6 WHERE id = $1`,
+          [jobId, rows.length, summary.changed, rows[rows.length - 1]!.id, summary.engineMs, summary.databaseMs],
+        );
+        return rows.length === chunk;
+      });
+      if (!more) break;
+    }
+    await jobs.update({ id: jobId }, { status: RescoreJobStatus.DONE, finishedAt: new Date() });
+  } catch (error) {
+    await jobs.update({ id: jobId }, { status: RescoreJobStatus.FAILED, error: String(error) });
+    throw error;
+  }
+  return jobs.findOneByOrFail({ id: jobId });
+}
+
+/**
+ * Starts the queue in this process: workers for re-score jobs (one at a time per process), the
+ * daily re-score that keeps time-based facts true, and a sweep that re-queues jobs a crash left
+ * QUEUED or RUNNING. pg-boss keeps its own tables in the `pgboss` schema of the same database.
+ */
+export async function startJobQueue(dataSource: DataSource, url: string): Promise<() => Promise<void>> {
+  const queue = new PgBoss({ connectionString: url, max: 3, application_name: 'smarketing-api-jobs' });
+  queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
+  await queue.start();
+  await queue.createQueue(QUEUE);
+  await queue.createQueue(DAILY_QUEUE);
+  boss = queue;
+  await queue.work<{ jobId: string }>(QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
+    if (!job) return;
+    const result = await runRescoreJob(dataSource, job.data.jobId);
+    logger.info({ jobId: result.id, total: result.total, changed: result.changed }, 're-score finished');
+  });
+  await queue.work(DAILY_QUEUE, async () => {
+    await inTransaction(systemContext(dataSource), (tx) => createRescoreJob(tx, 'daily', null));
+  });
+  await queue.schedule(DAILY_QUEUE, '0 3 * * *', {}, { tz: 'UTC' });
+  // Jobs a crash left unfinished, or queued by a process without a queue (a CLI): picked up at
+  // start and then every 30 s. The singleton key keeps one queued copy per job.
+  const sweep = async (): Promise<void> => {
+    const unfinished = await dataSource.getRepository(RescoreJob).find({
+      where: [{ status: RescoreJobStatus.QUEUED }, { status: RescoreJobStatus.RUNNING }],
+    });
+    for (const job of unfinished) {
+      await queue.send(QUEUE, { jobId: job.id }, { retryLimit: 10, retryDelay: 5, singletonKey: job.id });
+    }
+  };
+  await sweep();
+  const timer = setInterval(() => {
+    sweep().catch((error: unknown) => logger.warn({ err: error }, 're-score sweep failed'));
+  }, 30_000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    boss = undefined;
+    await queue.stop({ graceful: true, timeout: 10_000, wait: true });
+  };
+}

@@ -1,0 +1,203 @@
+import type { Context } from '../context';
+import { RuleSetKind } from '../entities/enums';
+import type { CompiledVersion } from '../rules/engine';
+import { evaluate, type Evaluation, type ScoreExplanation } from '../rules/evaluate';
+import { loadLeadStates, type LeadState } from '../rules/facts';
+import { ruleCache } from '../rules/rule-cache';
+import { listStages } from './funnel.service';
+import { compiledOf, getRuleSetOrThrow, getVersionOrThrow } from './rule-set.service';
+import { automaticTarget } from './scoring.service';
+
+export interface StageChange {
+  from: string;
+  to: string;
+  leads: number;
+}
+
+export interface ScoreDistribution {
+  leads: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  /** Leads per score band of 10 points (`[0, 10)`, `[10, 20)`, ...). */
+  bands: Array<{ from: number; to: number; leads: number }>;
+}
+
+export interface RuleFireRate {
+  rule: string;
+  firedBefore: number;
+  firedAfter: number;
+  rateBefore: number;
+  rateAfter: number;
+}
+
+export interface ChangedLead {
+  leadId: string;
+  scoreBefore: number;
+  scoreAfter: number;
+  stageBefore: string;
+  stageAfter: string;
+  explanationBefore: ScoreExplanation;
+  explanationAfter: ScoreExplanation;
+}
+
+export interface Simulation {
+  versionId: string;
+  leads: number;
+  stageChanges: StageChange[];
+  leadsChangingStage: number;
+  scoresBefore: ScoreDistribution;
+  scoresAfter: ScoreDistribution;
+  ruleFireRates: RuleFireRate[];
+  mostChanged: ChangedLead[];
+  ms: number;
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function distribution(scores: number[]): ScoreDistribution {
+  const sorted = [...scores].sort((a, b) => a - b);
+  const bands = new Map<number, number>();
+  for (const score of sorted) {
+    const from = Math.floor(score / 10) * 10;
+    bands.set(from, (bands.get(from) ?? 0) + 1);
+  }
+  return {
+    leads: sorted.length,
+    min: sorted[0] ?? null,
+    max: sorted[sorted.length - 1] ?? null,
+    mean: sorted.length ? sorted.reduce((sum, score) => sum + score, 0) / sorted.length : null,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    bands: [...bands.entries()].sort(([a], [b]) => a - b).map(([from, leads]) => ({ from, to: from + 10, leads })),
+  };
+}
+
+function firedRules(evaluation: Evaluation, versionIds: Set<string>): string[] {
+  return [
+    ...evaluation.explanation.fired.filter((rule) => versionIds.has(rule.ruleSetVersionId)).map((rule) => rule.rule),
+    ...evaluation.explanation.qualification
+      .filter((rule) => versionIds.has(rule.ruleSetVersionId))
+      .map((rule) => rule.rule),
+  ];
+}
+
+/**
+ * Runs a version (usually a draft) against existing leads without writing anything: each lead is
+ * evaluated at the same moment under the rules in force ("before") and with this version in place
+ * of its rule set's active one ("after"). Reports stage moves as a from-to matrix, the score
+ * distributions, each rule's fire rate and the leads whose score changes most.
+ */
+export async function simulateRuleSetVersion(
+  ctx: Context,
+  versionId: string,
+  limit: number | null,
+): Promise<Simulation> {
+  const started = Date.now();
+  const version = await getVersionOrThrow(ctx, versionId);
+  const ruleSet = await getRuleSetOrThrow(ctx, version.ruleSetId);
+  const candidate = compiledOf(ruleSet, version);
+  const db = ctx.dataSource;
+  const active = await ruleCache.active(db);
+  const replace = (versions: CompiledVersion[], kind: RuleSetKind): CompiledVersion[] =>
+    ruleSet.kind !== kind ? versions : [...versions.filter((v) => v.ruleSetId !== ruleSet.id), candidate];
+  const after = {
+    scoring: replace(active.scoring, RuleSetKind.SCORING),
+    qualification: replace(active.qualification, RuleSetKind.QUALIFICATION),
+  };
+  const beforeIds = new Set(
+    [...active.scoring, ...active.qualification].filter((v) => v.ruleSetId === ruleSet.id).map((v) => v.versionId),
+  );
+  const afterIds = new Set([candidate.versionId]);
+  const stages = await listStages(ctx);
+  const at = new Date();
+
+  const moves = new Map<string, number>();
+  const scoresBefore: number[] = [];
+  const scoresAfter: number[] = [];
+  const firedBefore = new Map<string, number>();
+  const firedAfter = new Map<string, number>();
+  const changed: ChangedLead[] = [];
+  let cursor: string | null = null;
+  let seen = 0;
+  for (;;) {
+    const batch = Math.min(1000, limit === null ? 1000 : limit - seen);
+    if (batch <= 0) break;
+    const ids: Array<{ id: string }> = await db.query(
+      'SELECT id FROM lead WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2',
+      [cursor, batch],
+    );
+    if (ids.length === 0) break;
+    cursor = ids[ids.length - 1]!.id;
+    seen += ids.length;
+    const states: LeadState[] = await loadLeadStates(
+      db,
+      ids.map((row) => row.id),
+      at,
+    );
+    for (const state of states) {
+      const before = await evaluate(active.scoring, active.qualification, state.facts, at);
+      const next = await evaluate(after.scoring, after.qualification, state.facts, at);
+      const stageBefore = automaticTarget(state, before, stages)?.key ?? state.stageKey;
+      const stageAfter = automaticTarget(state, next, stages)?.key ?? state.stageKey;
+      if (stageBefore !== stageAfter)
+        moves.set(`${stageBefore}\u0000${stageAfter}`, (moves.get(`${stageBefore}\u0000${stageAfter}`) ?? 0) + 1);
+      scoresBefore.push(before.score);
+      scoresAfter.push(next.score);
+      for (const rule of firedRules(before, beforeIds)) firedBefore.set(rule, (firedBefore.get(rule) ?? 0) + 1);
+      for (const rule of firedRules(next, afterIds)) firedAfter.set(rule, (firedAfter.get(rule) ?? 0) + 1);
+      if (before.score !== next.score || stageBefore !== stageAfter) {
+        changed.push({
+          leadId: state.id,
+          scoreBefore: before.score,
+          scoreAfter: next.score,
+          stageBefore,
+          stageAfter,
+          explanationBefore: before.explanation,
+          explanationAfter: next.explanation,
+        });
+        // Keep only the most changed, so memory stays flat over a million leads.
+        if (changed.length > 200) {
+          changed.sort((a, b) => Math.abs(b.scoreAfter - b.scoreBefore) - Math.abs(a.scoreAfter - a.scoreBefore));
+          changed.length = 20;
+        }
+      }
+    }
+  }
+  changed.sort((a, b) => Math.abs(b.scoreAfter - b.scoreBefore) - Math.abs(a.scoreAfter - a.scoreBefore));
+  const rules = new Set([
+    ...firedBefore.keys(),
+    ...firedAfter.keys(),
+    ...candidate.rules.map((rule) => rule.name ?? ''),
+  ]);
+  const rate = (count: number): number => (seen === 0 ? 0 : count / seen);
+  const stageChanges = [...moves.entries()].map(([key, leads]) => {
+    const [from, to] = key.split('\u0000') as [string, string];
+    return { from, to, leads };
+  });
+  return {
+    versionId,
+    leads: seen,
+    stageChanges: stageChanges.sort((a, b) => b.leads - a.leads),
+    leadsChangingStage: stageChanges.reduce((sum, change) => sum + change.leads, 0),
+    scoresBefore: distribution(scoresBefore),
+    scoresAfter: distribution(scoresAfter),
+    ruleFireRates: [...rules]
+      .filter((rule) => rule !== '')
+      .sort()
+      .map((rule) => ({
+        rule,
+        firedBefore: firedBefore.get(rule) ?? 0,
+        firedAfter: firedAfter.get(rule) ?? 0,
+        rateBefore: rate(firedBefore.get(rule) ?? 0),
+        rateAfter: rate(firedAfter.get(rule) ?? 0),
+      })),
+    mostChanged: changed.slice(0, 10),
+    ms: Date.now() - started,
+  };
+}

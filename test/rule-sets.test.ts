@@ -1,0 +1,581 @@
+import { Role } from '../src/entities/enums';
+import { compileVersion, runVersion } from '../src/rules/engine';
+import { runRescoreJob } from '../src/services/rescore.service';
+import {
+  SCORE_RULE,
+  countRows,
+  givenLead,
+  givenRuleSetDraft,
+  gql,
+  ok,
+  startTestApp,
+  unique,
+  type TestApp,
+} from './helpers';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+const SAVE = `mutation($id: ID!, $rules: JSON!, $base: Int, $caps: JSON, $testCases: JSON, $notes: String) {
+  saveRuleSetDraft(ruleSetId: $id, rules: $rules, baseVersion: $base, caps: $caps, testCases: $testCases, notes: $notes) {
+    version { id number status checksum basedOnNumber diff { added removed changed } }
+    testResults { name passed score stage message }
+  }
+}`;
+const PUBLISH = `mutation($id: ID!) {
+  publishRuleSetVersion(versionId: $id) { version { id number status publishedAt } rescoreJob { id status } }
+}`;
+const LEAD = `query($id: ID!) {
+  lead(id: $id) {
+    fitScore engagementScore score version stage { key }
+    stageHistory { from { key } to { key } cause reason }
+    scoreExplanation {
+      versions { number ruleSetName } rawFit rawEngagement fitScore engagementScore score caps { fit engagement total }
+      fired { rule dimension points conditions { fact operator value actual passed } }
+      qualification { rule stage rank } qualifiesFor
+      nearMisses { rule wouldGive failed { fact actual } }
+    }
+  }
+}`;
+
+const bigCompany = SCORE_RULE('Big company', 20, {
+  all: [{ fact: 'company_size', operator: 'greaterThanInclusive', value: 500 }],
+});
+const executive = SCORE_RULE('Executive title', 15, {
+  all: [{ fact: 'job_title', operator: 'textContainsAny', value: ['vp', 'head of', 'chief'] }],
+});
+const pricingViews = SCORE_RULE(
+  'Looked at pricing',
+  10,
+  { all: [{ fact: 'page_view_count_30d', operator: 'greaterThanInclusive', value: 1 }] },
+  'engagement',
+);
+const freeMail = SCORE_RULE('Free mail', -10, { all: [{ fact: 'is_free_email', operator: 'equal', value: true }] });
+
+/** Publishes a draft and runs its re-score to the end, as the worker does. */
+async function publishAndRescore(versionId: string): Promise<{ jobId: string }> {
+  const published = ok(await gql(t, PUBLISH, { id: versionId })).publishRuleSetVersion;
+  await runRescoreJob(t.dataSource, published.rescoreJob.id);
+  return { jobId: published.rescoreJob.id };
+}
+
+async function newRuleSet(kind: 'SCORING' | 'QUALIFICATION'): Promise<string> {
+  return ok(
+    await gql(t, 'mutation($name: String!, $kind: RuleSetKind!) { createRuleSet(name: $name, kind: $kind) { id } }', {
+      name: unique('Rules'),
+      kind,
+    }),
+  ).createRuleSet.id;
+}
+
+describe('validation: every broken shape is refused with its path before anything is stored', () => {
+  const cases: Array<[string, unknown, string, string]> = [
+    [
+      'an unknown operator',
+      { all: [{ fact: 'company_size', operator: 'biggerThan', value: 5 }] },
+      'rules[0].conditions.all[0].operator',
+      'UNKNOWN_OPERATOR',
+    ],
+    [
+      'an unknown fact',
+      { all: [{ fact: 'shoe_size', operator: 'equal', value: 5 }] },
+      'rules[0].conditions.all[0].fact',
+      'UNKNOWN_FACT',
+    ],
+    ['an empty any (always true)', { any: [] }, 'rules[0].conditions.any', 'EMPTY_GROUP'],
+    ['an empty all (always true)', { all: [] }, 'rules[0].conditions.all', 'EMPTY_GROUP'],
+    [
+      'a group with both all and any',
+      {
+        all: [{ fact: 'company_size', operator: 'equal', value: 5 }],
+        any: [{ fact: 'country', operator: 'equal', value: 'DE' }],
+      },
+      'rules[0].conditions',
+      'MIXED_GROUP',
+    ],
+    [
+      'an unknown key',
+      { all: [{ fact: 'country', operator: 'equal', value: 'DE', weight: 3 }] },
+      'rules[0].conditions.all[0].weight',
+      'UNKNOWN_KEY',
+    ],
+    [
+      'a JSONPath path',
+      { all: [{ fact: 'country', operator: 'equal', value: 'DE', path: '$.x' }] },
+      'rules[0].conditions.all[0].path',
+      'PATH_NOT_ALLOWED',
+    ],
+    [
+      '`in` against a string',
+      { all: [{ fact: 'country', operator: 'in', value: 'DEAT' }] },
+      'rules[0].conditions.all[0].value',
+      'VALUE_NOT_A_LIST',
+    ],
+    [
+      'a number compared with text',
+      { all: [{ fact: 'company_size', operator: 'greaterThan', value: '500' }] },
+      'rules[0].conditions.all[0].value',
+      'VALUE_TYPE',
+    ],
+    [
+      'an operator that does not fit the fact',
+      { all: [{ fact: 'is_free_email', operator: 'greaterThan', value: 1 }] },
+      'rules[0].conditions.all[0].operator',
+      'OPERATOR_NOT_ALLOWED',
+    ],
+    [
+      'nesting deeper than 5 levels',
+      { all: [{ all: [{ all: [{ all: [{ all: [{ fact: 'country', operator: 'equal', value: 'DE' }] }] }] }] }] },
+      'rules[0].conditions.all[0].all[0].all[0].all[0].all[0]',
+      'TOO_DEEP',
+    ],
+    [
+      'more than 50 conditions in a rule',
+      { any: Array.from({ length: 60 }, (_, i) => ({ fact: 'company_size', operator: 'equal', value: i })) },
+      'rules[0].conditions.any[49]',
+      'TOO_MANY_NODES',
+    ],
+  ];
+
+  test.each(cases)('%s', async (_label, conditions, path, code) => {
+    const draft = await givenRuleSetDraft(t);
+    const rules = [{ name: 'Broken', conditions, event: { type: 'score', params: { points: 5, dimension: 'fit' } } }];
+    const result = await gql(t, SAVE, { id: draft.ruleSetId, rules, base: draft.number });
+    expect(result.errors?.[0]?.extensions.code).toBe('RULE_SET_INVALID');
+    expect(result.errors?.[0]?.extensions.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path, code })]),
+    );
+    expect(await countRows(t, 'rule_set_version', 'rule_set_id = $1', [draft.ruleSetId])).toBe(1);
+    // validateRules answers the same, without saving.
+    const validated = ok(
+      await gql(
+        t,
+        'query($rules: JSON!) { validateRules(kind: SCORING, rules: $rules) { valid problems { path code message } } }',
+        { rules },
+      ),
+    ).validateRules;
+    expect(validated.valid).toBe(false);
+    expect(validated.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path, code })]));
+  });
+
+  test.each([
+    ['priority 0', { ...bigCompany, priority: 0 }, 'rules[0].priority', 'INVALID_PRIORITY'],
+    [
+      'points over the cap',
+      { ...bigCompany, event: { type: 'score', params: { points: 5000, dimension: 'fit' } } },
+      'rules[0].event.params.points',
+      'INVALID_POINTS',
+    ],
+    [
+      'an unknown dimension',
+      { ...bigCompany, event: { type: 'score', params: { points: 5, dimension: 'vibes' } } },
+      'rules[0].event.params.dimension',
+      'INVALID_DIMENSION',
+    ],
+    [
+      'a qualify event in a scoring set',
+      { ...bigCompany, event: { type: 'qualify', params: { stage: 'mql', rank: 1 } } },
+      'rules[0].event.type',
+      'WRONG_EVENT_TYPE',
+    ],
+    [
+      'a rule without a name',
+      { conditions: bigCompany.conditions, event: bigCompany.event },
+      'rules[0].name',
+      'INVALID_NAME',
+    ],
+  ])('%s', async (_label, rule, path, code) => {
+    const draft = await givenRuleSetDraft(t);
+    const result = await gql(t, SAVE, { id: draft.ruleSetId, rules: [rule], base: draft.number });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'RULE_SET_INVALID', field: path });
+    expect(result.errors?.[0]?.extensions.problems[0]).toMatchObject({ path, code });
+  });
+
+  test('all problems are reported at once, and a qualify rule must name a real stage', async () => {
+    const id = await newRuleSet('QUALIFICATION');
+    const rules = [
+      { name: 'A', conditions: { any: [] }, event: { type: 'qualify', params: { stage: 'heaven', rank: 0 } } },
+      {
+        name: 'A',
+        conditions: { all: [{ fact: 'score', operator: 'greaterThan', value: 10 }] },
+        event: { type: 'qualify', params: { stage: 'mql', rank: 1 } },
+      },
+    ];
+    const result = await gql(t, SAVE, { id, rules });
+    expect(
+      result.errors?.[0]?.extensions.problems.map((p: { path: string; code: string }) => `${p.path} ${p.code}`),
+    ).toEqual([
+      'rules[0].conditions.any EMPTY_GROUP',
+      'rules[0].event.params.stage UNKNOWN_STAGE',
+      'rules[0].event.params.rank INVALID_RANK',
+      'rules[1].name DUPLICATE_NAME',
+    ]);
+    expect(await countRows(t, 'rule_set_version', 'rule_set_id = $1', [id])).toBe(0);
+  });
+});
+
+describe('versions', () => {
+  test('a save from a stale version is a CONFLICT; versions only grow and diff by rule name', async () => {
+    const draft = await givenRuleSetDraft(t, { rules: [bigCompany] });
+    const second = ok(
+      await gql(t, SAVE, { id: draft.ruleSetId, rules: [bigCompany, executive], base: 1, notes: 'titles' }),
+    ).saveRuleSetDraft;
+    expect(second.version).toMatchObject({
+      number: 2,
+      status: 'DRAFT',
+      basedOnNumber: 1,
+      diff: { added: ['Executive title'], removed: [], changed: [] },
+    });
+    const stale = await gql(t, SAVE, { id: draft.ruleSetId, rules: [executive], base: 1 });
+    expect(stale.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'baseVersion', latestVersion: 2 });
+    expect(await countRows(t, 'rule_set_version', 'rule_set_id = $1', [draft.ruleSetId])).toBe(2);
+    const changed = { ...bigCompany, event: { type: 'score', params: { points: 25, dimension: 'fit' } } };
+    const third = ok(await gql(t, SAVE, { id: draft.ruleSetId, rules: [changed], base: 2 })).saveRuleSetDraft;
+    expect(third.version.diff).toEqual({ added: [], removed: ['Executive title'], changed: ['Big company'] });
+    const audit = await countRows(
+      t,
+      'audit_entry',
+      "subject = 'rule_set' AND subject_id = $1 AND action = 'save_draft'",
+      [draft.ruleSetId],
+    );
+    expect(audit).toBe(3);
+  });
+
+  test('test cases run on save, and publishing is refused while one fails', async () => {
+    const testCases = [
+      { name: 'VP at a big company', facts: { company_size: 1000, job_title: 'VP Sales' }, expectScoreMin: 35 },
+      { name: 'Student', facts: { company_size: 1, job_title: 'Student' }, expectScoreMax: 0 },
+    ];
+    const draft = await givenRuleSetDraft(t, { rules: [bigCompany], testCases });
+    const version = ok(
+      await gql(t, 'query($id: ID!) { ruleSet(id: $id) { versions { testResults { name passed score } } } }', {
+        id: draft.ruleSetId,
+      }),
+    ).ruleSet.versions[0];
+    expect(version.testResults).toEqual([
+      { name: 'VP at a big company', passed: false, score: 20 },
+      { name: 'Student', passed: true, score: 0 },
+    ]);
+    const refused = await gql(t, PUBLISH, { id: draft.versionId });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RULE_SET_INVALID', field: 'testCases[0]' });
+    expect(await countRows(t, 'rule_set', 'id = $1 AND active_version_id IS NULL', [draft.ruleSetId])).toBe(1);
+
+    const fixed = ok(
+      await gql(t, SAVE, { id: draft.ruleSetId, rules: [bigCompany, executive], testCases, base: 1 }),
+    ).saveRuleSetDraft;
+    expect(fixed.testResults.every((result: { passed: boolean }) => result.passed)).toBe(true);
+  });
+});
+
+describe('the whole loop through GraphQL: draft, simulate, publish, re-score, explain, roll back', () => {
+  test('ops can do it all and every score reconciles with its explanation', async () => {
+    const vp = await givenLead(t, { company: 'Globex', companySize: 800, jobTitle: 'VP Marketing' });
+    const student = await givenLead(t, { email: `${unique('kid')}@gmail.com`, companySize: 1, jobTitle: 'Student' });
+    ok(
+      await gql(
+        t,
+        'mutation($id: ID!) { recordActivity(input: { leadId: $id, type: PAGE_VIEW, metadata: { url: "/pricing" } }) { id } }',
+        { id: vp.id },
+      ),
+    );
+
+    const ruleSetId = await newRuleSet('SCORING');
+    const v1 = ok(
+      await gql(t, SAVE, {
+        id: ruleSetId,
+        rules: [bigCompany, executive, pricingViews, freeMail],
+        caps: { total: 40 },
+      }),
+    ).saveRuleSetDraft.version;
+
+    const simulation = ok(
+      await gql(
+        t,
+        `mutation($id: ID!) { simulateRuleSetVersion(versionId: $id) {
+          leads leadsChangingStage scoresBefore { max } scoresAfter { leads max bands { from leads } }
+          ruleFireRates { rule firedBefore firedAfter rateAfter }
+          mostChanged { leadId scoreBefore scoreAfter explanationAfter { score fired { rule points } } }
+        } }`,
+        { id: v1.id },
+      ),
+    ).simulateRuleSetVersion;
+    expect(simulation.scoresBefore.max).toBe(0);
+    expect(simulation.scoresAfter.max).toBe(40); // 20 + 15 + 10 = 45, capped at 40
+    expect(simulation.ruleFireRates.find((rate: { rule: string }) => rate.rule === 'Big company')).toMatchObject({
+      firedBefore: 0,
+      firedAfter: 1,
+    });
+    expect(simulation.mostChanged[0]).toMatchObject({ leadId: vp.id, scoreBefore: 0, scoreAfter: 40 });
+    expect(ok(await gql(t, LEAD, { id: vp.id })).lead.score).toBe(0); // the simulation wrote nothing
+
+    const { jobId } = await publishAndRescore(v1.id);
+    const job = ok(
+      await gql(t, 'query($id: ID!) { rescoreJob(id: $id) { status total done changed } }', { id: jobId }),
+    ).rescoreJob;
+    expect(job.status).toBe('DONE');
+    expect(job.done).toBe(job.total);
+    expect(job.changed).toBeGreaterThanOrEqual(2);
+
+    const scored = ok(await gql(t, LEAD, { id: vp.id })).lead;
+    expect(scored).toMatchObject({ fitScore: 35, engagementScore: 10, score: 40 });
+    const explanation = scored.scoreExplanation;
+    expect(explanation.versions).toEqual([expect.objectContaining({ number: 1 })]);
+    expect(explanation).toMatchObject({
+      rawFit: 35,
+      rawEngagement: 10,
+      caps: { total: 40 },
+      fitScore: 35,
+      engagementScore: 10,
+      score: 40,
+    });
+    const fired = explanation.fired
+      .map((rule: { rule: string; points: number }) => `${rule.rule}:${rule.points}`)
+      .sort();
+    expect(fired).toEqual(['Big company:20', 'Executive title:15', 'Looked at pricing:10']);
+    expect(explanation.fired.find((rule: { rule: string }) => rule.rule === 'Big company').conditions).toEqual([
+      { fact: 'company_size', operator: 'greaterThanInclusive', value: 500, actual: 800, passed: true },
+    ]);
+    const kid = ok(await gql(t, LEAD, { id: student.id })).lead;
+    expect(kid).toMatchObject({ fitScore: -10, engagementScore: 0, score: -10 });
+
+    // v2 drops the executive rule; rolling back to v1 brings it back as version 3.
+    const v2 = ok(await gql(t, SAVE, { id: ruleSetId, rules: [bigCompany, pricingViews, freeMail], base: 1 }))
+      .saveRuleSetDraft.version;
+    await publishAndRescore(v2.id);
+    expect(ok(await gql(t, LEAD, { id: vp.id })).lead.score).toBe(30);
+    const rollback = ok(
+      await gql(
+        t,
+        'mutation($id: ID!) { rollbackRuleSet(ruleSetId: $id, version: 1) { version { number status checksum } rescoreJob { id } } }',
+        {
+          id: ruleSetId,
+        },
+      ),
+    ).rollbackRuleSet;
+    expect(rollback.version).toMatchObject({ number: 3, status: 'PUBLISHED', checksum: v1.checksum });
+    await runRescoreJob(t.dataSource, rollback.rescoreJob.id);
+    expect(ok(await gql(t, LEAD, { id: vp.id })).lead.score).toBe(40);
+    const statuses = ok(
+      await gql(t, 'query($id: ID!) { ruleSet(id: $id) { activeVersion { number } versions { number status } } }', {
+        id: ruleSetId,
+      }),
+    ).ruleSet;
+    expect(statuses.activeVersion.number).toBe(3);
+    expect(statuses.versions).toEqual([
+      { number: 3, status: 'PUBLISHED' },
+      { number: 2, status: 'ARCHIVED' },
+      { number: 1, status: 'ARCHIVED' },
+    ]);
+    await retire(ruleSetId);
+  });
+});
+
+/** Takes a rule set out of force so later tests in this file start from no rules. */
+async function retire(ruleSetId: string): Promise<void> {
+  await t.dataSource.query('UPDATE rule_set SET active_version_id = NULL WHERE id = $1', [ruleSetId]);
+}
+
+describe('evaluation inside every lead-changing mutation', () => {
+  test('200 concurrent recordActivity calls on one lead leave 200 activities and the score of a fresh evaluation', async () => {
+    const ruleSetId = await newRuleSet('SCORING');
+    const perView = SCORE_RULE(
+      'Each visit counts',
+      1,
+      { all: [{ fact: 'page_view_count_30d', operator: 'greaterThanInclusive', value: 1 }] },
+      'engagement',
+    );
+    const many = SCORE_RULE(
+      'Many visits',
+      5,
+      { all: [{ fact: 'page_view_count_30d', operator: 'greaterThanInclusive', value: 150 }] },
+      'engagement',
+    );
+    const v = ok(
+      await gql(t, SAVE, {
+        id: ruleSetId,
+        rules: [
+          { ...perView, priority: 10 },
+          { ...many, priority: 1 },
+        ],
+      }),
+    ).saveRuleSetDraft.version;
+    await publishAndRescore(v.id);
+    const lead = await givenLead(t);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        gql(
+          t,
+          'mutation($id: ID!) { recordActivity(input: { leadId: $id, type: PAGE_VIEW }) { id } }',
+          { id: lead.id },
+          { as: Role.MARKETING },
+        ),
+      ),
+    );
+    expect(results.filter((result) => result.errors)).toEqual([]);
+    expect(await countRows(t, 'activity', 'lead_id = $1', [lead.id])).toBe(200);
+    const stored = ok(await gql(t, LEAD, { id: lead.id })).lead;
+    expect(stored.engagementScore).toBe(6);
+    expect(stored.scoreExplanation.fired.map((rule: { rule: string }) => rule.rule).sort()).toEqual([
+      'Each visit counts',
+      'Many visits',
+    ]);
+    // A fresh evaluation of the same lead gives the stored score.
+    ok(await gql(t, 'mutation($id: ID!) { updateLead(input: { id: $id, jobTitle: "x" }) { id } }', { id: lead.id }));
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.score).toBe(stored.score);
+    await retire(ruleSetId);
+  });
+
+  test('a mutation whose evaluation fails writes nothing', async () => {
+    const ruleSetId = await newRuleSet('SCORING');
+    // A version the validator would refuse, written behind its back: the engine fails at run time.
+    const [row] = await t.dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO rule_set_version (rule_set_id, number, status, rules, checksum)
+       VALUES ($1, 1, 'PUBLISHED', $2, repeat('0', 64)) RETURNING id`,
+      [
+        ruleSetId,
+        JSON.stringify([
+          {
+            name: 'Broken',
+            conditions: { all: [{ fact: 'company_size', operator: 'noSuchOperator', value: 1 }] },
+            event: { type: 'score', params: { points: 1, dimension: 'fit' } },
+          },
+        ]),
+      ],
+    );
+    await t.dataSource.query('UPDATE rule_set SET active_version_id = $2 WHERE id = $1', [ruleSetId, row!.id]);
+    const email = `${unique('atomic')}@example.com`;
+    const created = await gql(t, 'mutation($email: String!) { createLead(input: { email: $email }) { id } }', {
+      email,
+    });
+    expect(created.errors?.[0]?.extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(created.errors?.[0]?.message).toMatch(/^Internal error \(id [0-9a-f-]{36}\)$/);
+    expect(await countRows(t, 'lead', 'email = $1', [email])).toBe(0);
+    await retire(ruleSetId);
+    // With the broken version out of force, the same call goes through.
+    ok(await gql(t, 'mutation($email: String!) { createLead(input: { email: $email }) { id } }', { email }));
+  });
+
+  test('qualification moves forward only, records the rule version, and a rejected lead needs new activity to come back', async () => {
+    const scoringId = await newRuleSet('SCORING');
+    const qualificationId = await newRuleSet('QUALIFICATION');
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [bigCompany, executive] })).saveRuleSetDraft.version;
+    const qualify = (stage: string, rank: number, min: number) => ({
+      name: `${stage} at ${min}`,
+      conditions: { all: [{ fact: 'score', operator: 'greaterThanInclusive', value: min }] },
+      event: { type: 'qualify', params: { stage, rank, reason: `score ${min}+` } },
+    });
+    const qualification = ok(
+      await gql(t, SAVE, {
+        id: qualificationId,
+        rules: [qualify('mql', 1, 30)],
+        testCases: [
+          { name: 'hot', facts: { score: 35 }, expectStage: 'mql' },
+          { name: 'cold', facts: { score: 5 }, expectStage: null },
+        ],
+      }),
+    ).saveRuleSetDraft;
+    expect(qualification.testResults.map((r: { passed: boolean }) => r.passed)).toEqual([true, true]);
+    await publishAndRescore(scoring.id);
+    await publishAndRescore(qualification.version.id);
+
+    const hot = await givenLead(t, { companySize: 900, jobTitle: 'Head of Ops' });
+    const lead = ok(await gql(t, LEAD, { id: hot.id })).lead;
+    expect(lead.stage.key).toBe('mql');
+    expect(lead.stageHistory[1]).toMatchObject({
+      from: { key: 'lead' },
+      to: { key: 'mql' },
+      cause: 'RULE',
+      reason: 'rule "mql at 30": score 30+',
+    });
+    const [transition] = await t.dataSource.query(
+      'SELECT rule_set_version_id FROM stage_transition WHERE lead_id = $1 AND cause = $2',
+      [hot.id, 'RULE'],
+    );
+    expect(transition.rule_set_version_id).toBe(qualification.version.id);
+
+    // Sales set a later stage by hand: no rule undoes it.
+    ok(
+      await gql(
+        t,
+        'mutation($id: ID!) { moveLeadToStage(leadId: $id, stage: "opportunity") { id } }',
+        { id: hot.id },
+        { as: Role.SALES },
+      ),
+    );
+    ok(
+      await gql(t, 'mutation($id: ID!) { updateLead(input: { id: $id, company: "Still hot" }) { id } }', {
+        id: hot.id,
+      }),
+    );
+    expect(ok(await gql(t, LEAD, { id: hot.id })).lead.stage.key).toBe('opportunity');
+
+    // Rejected by sales: back to nurture, and it stays there until the lead does something new.
+    const other = await givenLead(t, { companySize: 900, jobTitle: 'VP Finance' });
+    expect(ok(await gql(t, LEAD, { id: other.id })).lead.stage.key).toBe('mql');
+    ok(
+      await gql(
+        t,
+        'mutation($id: ID!) { submitFeedback(input: { leadId: $id, kind: LEAD_QUALITY, disposition: REJECTED, rejectionReason: NO_BUDGET }) { id } }',
+        { id: other.id },
+        { as: Role.SALES },
+      ),
+    );
+    expect(ok(await gql(t, LEAD, { id: other.id })).lead.stage.key).toBe('lead');
+    ok(
+      await gql(t, 'mutation($id: ID!) { updateLead(input: { id: $id, company: "Edited" }) { id } }', { id: other.id }),
+    );
+    expect(ok(await gql(t, LEAD, { id: other.id })).lead.stage.key).toBe('lead');
+    ok(
+      await gql(t, 'mutation($id: ID!) { recordActivity(input: { leadId: $id, type: WEBINAR_ATTENDED }) { id } }', {
+        id: other.id,
+      }),
+    );
+    expect(ok(await gql(t, LEAD, { id: other.id })).lead.stage.key).toBe('mql');
+    await retire(scoringId);
+    await retire(qualificationId);
+  });
+});
+
+describe('engine pool', () => {
+  test('overlapping runs of one version never skip a rule', async () => {
+    const version = compileVersion({
+      id: 'pool',
+      ruleSetId: 'pool',
+      ruleSetName: 'pool',
+      kind: 'SCORING' as never,
+      number: 1,
+      caps: null,
+      rules: [
+        {
+          ...SCORE_RULE('High priority', 1, { all: [{ fact: 'company_size', operator: 'greaterThan', value: 0 }] }),
+          priority: 10,
+        },
+        {
+          ...SCORE_RULE('Low priority', 1, { all: [{ fact: 'company_size', operator: 'greaterThan', value: 0 }] }),
+          priority: 1,
+        },
+      ],
+    });
+    const runs = await Promise.all(Array.from({ length: 200 }, () => runVersion(version, { company_size: 10 })));
+    expect(runs.filter((run) => run.fired.length !== 2)).toHaveLength(0);
+  });
+});
+
+describe('facts', () => {
+  test('the catalog lists every fact with its type and operators', async () => {
+    const facts = ok(
+      await gql(t, '{ factCatalog { name type operators source } }', {}, { as: Role.ANALYST }),
+    ).factCatalog;
+    const byName = new Map(facts.map((fact: { name: string }) => [fact.name, fact]));
+    expect(byName.get('page_view_count_30d')).toMatchObject({ type: 'number', source: 'activity' });
+    expect(byName.get('demo_request_count_7d')).toMatchObject({ type: 'number' });
+    expect(byName.get('days_since_last_activity')).toMatchObject({ type: 'number' });
+    expect(byName.get('days_in_stage')).toMatchObject({ type: 'number' });
+    expect(byName.get('latest_feedback_disposition')).toMatchObject({ type: 'string' });
+    expect(byName.get('attributes.<key>')).toMatchObject({ type: 'any', source: 'attribute' });
+    expect((byName.get('job_title') as { operators: string[] }).operators).toContain('textContainsAny');
+  });
+});
