@@ -4,6 +4,7 @@ import { openDatabase } from './db/database';
 import { logger } from './logger';
 import { createApp } from './server';
 import { seedDemo } from './cli/demo-data';
+import { publishStarterRules } from './cli/starter-rules';
 import { watchPublishedRules } from './rules/rule-cache';
 import { startJobQueue } from './services/rescore.service';
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') {
     const seeded = await seedDemo(database.dataSource, { onlyIfEmpty: true });
     logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
+    logger.info(await publishStarterRules(database.dataSource), 'starter rule sets');
   }
   const { httpServer, apollo } = await createApp(database.dataSource);
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);

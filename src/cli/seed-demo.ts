@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/database';
 import { seedDemo } from './demo-data';
+import { publishStarterRules } from './starter-rules';
 
 /**
  * `npm run seed:demo [-- --if-empty]`: fills the database with the demo company. Without
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
     process.stderr.write(
       `demo data seeded in ${seconds}s: ${leads} leads, ${activities} activities, ${transitions} stage transitions, ${feedback} feedback\n`,
     );
+    const rules = await publishStarterRules(database.dataSource);
+    if (rules.published) process.stderr.write(`starter rule sets published; ${rules.changed} leads scored\n`);
   } finally {
     await database.close();
   }
