@@ -10,11 +10,15 @@ const secondUrl = `http://127.0.0.1:${port}`;
 
 /** A second server process on the same database, started as `npm start` starts one. */
 async function startSecondServer(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'src', 'main.ts')], {
-    cwd: path.join(__dirname, '..'),
-    env: { ...process.env, DATABASE_URL: t.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'src', 'main.ts')],
+    {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, DATABASE_URL: t.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   for (let attempt = 0; attempt < 120; attempt += 1) {
     try {
       const res = await request(secondUrl).get('/readyz');
@@ -62,13 +66,17 @@ const SCORE = 'query($id: ID!) { lead(id: $id) { score scoreExplanation { versio
 test('a publish in one process re-scores in the background worker and both processes score with the new version', async () => {
   const lead = await givenLead(t, { companySize: 600 });
   const v1 = await givenRuleSetDraft(t, {
-    rules: [SCORE_RULE('Big company', 20, { all: [{ fact: 'company_size', operator: 'greaterThanInclusive', value: 500 }] })],
+    rules: [
+      SCORE_RULE('Big company', 20, { all: [{ fact: 'company_size', operator: 'greaterThanInclusive', value: 500 }] }),
+    ],
   });
 
   // Published through the second process: its queue runs the re-score of every lead.
   const { rescoreJob } = (await viaSecond(PUBLISH, { id: v1.versionId })).publishRuleSetVersion;
   const job = await until(
-    async () => ok(await gql(t, 'query($id: ID!) { rescoreJob(id: $id) { status done total } }', { id: rescoreJob.id })).rescoreJob,
+    async () =>
+      ok(await gql(t, 'query($id: ID!) { rescoreJob(id: $id) { status done total } }', { id: rescoreJob.id }))
+        .rescoreJob,
     (value) => value.status === 'DONE',
     30_000,
   );
@@ -78,13 +86,24 @@ test('a publish in one process re-scores in the background worker and both proce
 
   // Version 2, published in this process: the other process scores with it at once.
   const saved = ok(
-    await gql(t, 'mutation($id: ID!, $rules: JSON!) { saveRuleSetDraft(ruleSetId: $id, rules: $rules, baseVersion: 1) { version { id } } }', {
-      id: v1.ruleSetId,
-      rules: [SCORE_RULE('Big company', 35, { all: [{ fact: 'company_size', operator: 'greaterThanInclusive', value: 500 }] })],
-    }),
+    await gql(
+      t,
+      'mutation($id: ID!, $rules: JSON!) { saveRuleSetDraft(ruleSetId: $id, rules: $rules, baseVersion: 1) { version { id } } }',
+      {
+        id: v1.ruleSetId,
+        rules: [
+          SCORE_RULE('Big company', 35, {
+            all: [{ fact: 'company_size', operator: 'greaterThanInclusive', value: 500 }],
+          }),
+        ],
+      },
+    ),
   ).saveRuleSetDraft.version;
   ok(await gql(t, PUBLISH, { id: saved.id }));
-  const created = await viaSecond('mutation { createLead(input: { email: "second.process@example.com", companySize: 900 }) { id score } }', {});
+  const created = await viaSecond(
+    'mutation { createLead(input: { email: "second.process@example.com", companySize: 900 }) { id score } }',
+    {},
+  );
   expect(created.createLead.score).toBe(35);
   const scored = await viaSecond(SCORE, { id: created.createLead.id });
   expect(scored.lead.scoreExplanation.versions).toEqual([{ number: 2 }]);

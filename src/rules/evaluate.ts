@@ -1,7 +1,6 @@
-import type { RuleResult } from 'json-rules-engine';
 import { RuleSetKind } from '../entities/enums';
 import type { ScoreCaps } from '../entities/rule-set-version.entity';
-import { runVersion, type CompiledVersion } from './engine';
+import { runVersion, type CompiledVersion, type RuleRun, type RunMode } from './engine';
 import type { Facts } from './facts';
 
 /** A condition as the engine evaluated it: what the rule asked and what the lead had. */
@@ -95,12 +94,12 @@ function conditionsOf(node: unknown, out: ConditionSeen[] = []): ConditionSeen[]
 }
 
 /** A rule whose `all` failed on exactly one of its top-level parts: one step from firing. */
-function nearMiss(result: RuleResult, version: CompiledVersion): NearMiss | undefined {
-  const top = result.conditions as unknown as { all?: Array<Record<string, unknown>> };
+function nearMiss(result: RuleRun, version: CompiledVersion): NearMiss | undefined {
+  const top = result.conditions as { all?: Array<Record<string, unknown>> };
   if (!Array.isArray(top.all) || top.all.length < 2) return undefined;
   const failing = top.all.filter((part) => part.result === false);
   if (failing.length !== 1) return undefined;
-  const params = (result.event?.params ?? {}) as Record<string, unknown>;
+  const params = (result.event?.params ?? {});
   const wouldGive =
     version.kind === RuleSetKind.SCORING
       ? `${String(params.points)} ${String(params.dimension)}`
@@ -138,11 +137,12 @@ export async function evaluate(
   qualification: CompiledVersion[],
   facts: Facts,
   at: Date,
+  mode: RunMode = 'engine',
 ): Promise<Evaluation> {
   const fired: FiredScoreRule[] = [];
   const nearMisses: NearMiss[] = [];
   for (const version of scoring) {
-    const run = await runVersion(version, facts);
+    const run = await runVersion(version, facts, mode);
     for (const result of run.fired) {
       const params = (result.event?.params ?? {}) as {
         points: number;
@@ -176,7 +176,7 @@ export async function evaluate(
     scoring.length > 0 ? { ...facts, fit_score: fitScore, engagement_score: engagementScore, score } : facts;
   const qualifying: FiredQualifyRule[] = [];
   for (const version of qualification) {
-    const run = await runVersion(version, qualifyFacts);
+    const run = await runVersion(version, qualifyFacts, mode);
     for (const result of run.fired) {
       const params = (result.event?.params ?? {}) as { stage: string; rank: number; reason?: string };
       qualifying.push({

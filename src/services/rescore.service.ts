@@ -91,6 +91,8 @@ export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk
         const summary = await scoreLeads(
           tx,
           rows.map((row) => row.id),
+          new Date(),
+          'fast',
         );
         await managerOf(tx).query(
           `UPDATE rescore_job SET done = done + $2, changed = changed + $3, cursor = $4,

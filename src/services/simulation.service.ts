@@ -141,8 +141,8 @@ export async function simulateRuleSetVersion(
       at,
     );
     for (const state of states) {
-      const before = await evaluate(active.scoring, active.qualification, state.facts, at);
-      const next = await evaluate(after.scoring, after.qualification, state.facts, at);
+      const before = await evaluate(active.scoring, active.qualification, state.facts, at, 'fast');
+      const next = await evaluate(after.scoring, after.qualification, state.facts, at, 'fast');
       const stageBefore = automaticTarget(state, before, stages)?.key ?? state.stageKey;
       const stageAfter = automaticTarget(state, next, stages)?.key ?? state.stageKey;
       if (stageBefore !== stageAfter)
