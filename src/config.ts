@@ -16,6 +16,8 @@ export interface Config {
   statementTimeoutMs: number;
   /** Stage a lead returns to when sales rejects it. */
   nurtureStageKey: string;
+  /** Stage in which marketing hands a lead to sales: sales' ACCEPTED / REJECTED verdicts apply there. */
+  handoverStageKey: string;
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -42,4 +44,5 @@ export const config: Config = {
   dbPoolSize: intFromEnv('DB_POOL_SIZE', 10),
   statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
   nurtureStageKey: process.env.NURTURE_STAGE ?? 'lead',
+  handoverStageKey: process.env.HANDOVER_STAGE ?? 'mql',
 };

@@ -43,13 +43,16 @@ function assertShape(input: SubmitFeedbackInput): void {
 
 /**
  * Stores the feedback and, for a disposition, moves the lead in the same transaction: ACCEPTED to
- * `sql` (unless it is already there or further), REJECTED back to the nurture stage.
+ * `sql`, REJECTED back to the nurture stage. A disposition is sales' verdict on a hand-over, so it
+ * applies only to a lead in the hand-over stage (`mql`, HANDOVER_STAGE): one verdict per hand-over,
+ * and a lead that is already further (or was never handed over) cannot be sent back by mistake.
  */
 export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): Promise<Feedback> {
   assertShape(input);
   return inTransaction(ctx, async (tx) => {
     await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
     const lead = input.leadId ? await lockLeadOrThrow(tx, input.leadId, 'input.leadId') : undefined;
+    if (lead && input.disposition) await assertHandedOver(tx, lead);
     const repo = repositoryOf(tx, Feedback);
     const feedback = await repo.save(
       repo.create({
@@ -69,12 +72,20 @@ export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): 
   });
 }
 
+async function assertHandedOver(tx: Context, lead: Lead): Promise<void> {
+  const handover = await stageByKeyOrThrow(tx, config.handoverStageKey, 'input.disposition');
+  if (lead.stageId === handover.id) return;
+  const current = (await listStages(tx)).find((stage) => stage.id === lead.stageId);
+  throw badInput(
+    'input.disposition',
+    `a disposition is sales' verdict on a lead handed over in stage "${handover.key}"; lead ${lead.id} is in "${current?.key ?? lead.stageId}"`,
+  );
+}
+
 async function applyDisposition(tx: Context, lead: Lead, input: SubmitFeedbackInput): Promise<void> {
   const accepted = input.disposition === FeedbackDisposition.ACCEPTED;
   const target = await stageByKeyOrThrow(tx, accepted ? 'sql' : config.nurtureStageKey, 'input.disposition');
-  const current = (await listStages(tx)).find((stage) => stage.id === lead.stageId);
-  if (current && accepted && current.position >= target.position) return;
-  if (current && !accepted && current.id === target.id) return;
+  if (lead.stageId === target.id) return;
   const reason = accepted ? 'accepted by sales' : `rejected by sales: ${input.rejectionReason}`;
   await enterStage(tx, lead, target, TransitionCause.FEEDBACK, input.comment ? `${reason}: ${input.comment}` : reason);
   await repositoryOf(tx, Lead).save(lead);
