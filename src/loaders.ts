@@ -9,6 +9,7 @@ import { Lead } from './entities/lead.entity';
 import { Persona } from './entities/persona.entity';
 import { StageTransition } from './entities/stage-transition.entity';
 import { User } from './entities/user.entity';
+import { slaStatusesOfLeads, type SlaCaseFigures } from './services/metrics/sla-report.service';
 
 /**
  * Per-request batch loaders. Each batch is one `= ANY($1)` query read outside any transaction,
@@ -25,6 +26,8 @@ export interface Loaders {
   stageHistory: DataLoader<string, StageTransition[]>;
   feedbackOfLead: DataLoader<string, Feedback[]>;
   targetPersonas: DataLoader<string, Persona[]>;
+  /** Each lead's latest case under every time SLA whose stage it entered, with its status now. */
+  slaStatuses: DataLoader<string, SlaCaseFigures[]>;
   /** Latest activities of a lead; one loader per requested page size. */
   recentActivities: (limit: number) => DataLoader<string, Activity[]>;
 }
@@ -106,6 +109,10 @@ export function createLoaders(dataSource: DataSource): Loaders {
       return groupBy(campaignIds, rows, (row) => row.campaignId).map((group) =>
         group.map((row) => row.persona).sort((a, b) => a.name.localeCompare(b.name)),
       );
+    }),
+    slaStatuses: new DataLoader(async (leadIds) => {
+      const byLead = await slaStatusesOfLeads(dataSource, leadIds);
+      return leadIds.map((id) => byLead.get(id) ?? []);
     }),
     recentActivities: (limit) => {
       let loader = activityLoaders.get(limit);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Role } from '../entities/enums';
+import { rebuildAllLeadFacts } from '../services/metrics/lead-facts.service';
 import { CAMPAIGNS, PERSONAS, USERS } from './demo-content';
 import {
   DAY,
@@ -58,6 +59,8 @@ export async function seedDemo(dataSource: DataSource, options: { onlyIfEmpty: b
     await bulkInsert(manager, 'activity', ACTIVITY_COLUMNS, story.activities);
     await bulkInsert(manager, 'stage_transition', TRANSITION_COLUMNS, story.transitions);
     await bulkInsert(manager, 'feedback', FEEDBACK_COLUMNS, story.feedback);
+    // The rows went in behind the services' back: build their metric rollups in the same transaction.
+    await rebuildAllLeadFacts(manager);
     return {
       leads: story.leads.length,
       activities: story.activities.length,
@@ -105,6 +108,7 @@ const LEAD_COLUMNS: Array<Column<LeadRow>> = [
   ['stage_id', 'uuid', (r) => r.stageId],
   ['stage_entered_at', 'timestamptz', (r) => iso(r.stageEnteredAt)],
   ['attributes', 'jsonb', (r) => JSON.stringify(r.attributes)],
+  ['deal_value', 'numeric', (r) => r.dealValue],
   ['created_at', 'timestamptz', (r) => iso(r.createdAt)],
   ['updated_at', 'timestamptz', (r) => iso(r.stageEnteredAt)],
   ['version', 'int', () => 1],

@@ -81,6 +81,8 @@ export interface LeadRow {
   stageId: string;
   stageEnteredAt: number;
   attributes: Attributes;
+  /** The deal size once an opportunity is sized (lead.deal_value): won revenue when the deal is won. */
+  dealValue: number | null;
   createdAt: number;
 }
 export interface ActivityRow {
@@ -366,6 +368,7 @@ function simulateLead(w: World): void {
     stageId: '',
     stageEnteredAt: 0,
     attributes,
+    dealValue: null,
     createdAt: momentIn(rng, origin.from, origin.to),
   };
   const j = new Journey(w, lead, origin, kind, rng.pick(w.reps.filter((r) => r.region === company.region)));
@@ -511,7 +514,7 @@ function pipeline(j: Journey): void {
   // Small teams sometimes buy Starter online, with no opportunity in between: a skipped stage.
   if ((lead.companySize ?? 0) < 50 && roll < 0.12) {
     if (j.repMoves('customer', next, 'self-serve: signed the Starter plan online'))
-      lead.attributes.deal_value = seats * 180;
+      lead.dealValue = seats * 180;
     return;
   }
   const toOpportunity = j.kind === 'fit' ? 0.6 : 0.25;
@@ -520,8 +523,7 @@ function pipeline(j: Journey): void {
     return;
   }
   if (!j.repMoves('opportunity', next, 'budget, decision process and timeline confirmed')) return;
-  // An attribute, not a column: the deal size an analyst can sum for won revenue.
-  lead.attributes.deal_value = seats * (content.PRICE_PER_SEAT[plan] ?? 420);
+  lead.dealValue = seats * (content.PRICE_PER_SEAT[plan] ?? 420);
   const closeAt = j.at + rng.between(14 * DAY, 80 * DAY);
   for (const kind of ['technical_deep_dive', 'pricing', 'security_review'].slice(0, rng.int(1, 3))) {
     j.repDoes(A.MEETING, rng.between(j.at, closeAt), { kind });

@@ -3,6 +3,7 @@ import { config } from '../config';
 import { logger } from '../logger';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
+import { backfillLeadFacts } from '../services/metrics/lead-facts.service';
 
 export interface Database {
   dataSource: DataSource;
@@ -30,6 +31,8 @@ export async function openDatabase(options: { migrate?: boolean; poolSize?: numb
     if (options.migrate !== false) {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+      // Leads that predate the metric rollups (or were bulk-loaded) get theirs now.
+      await backfillLeadFacts(dataSource);
     }
   } catch (error) {
     await embedded?.stop();

@@ -37,6 +37,15 @@ export class FunnelStage {
   @Column({ type: 'int' })
   position: number;
 
+  /**
+   * A stable number 0..15 naming the stage inside the per-lead metric rollups (bitmasks and one
+   * timestamp column per slot, see LeadFact). Assigned once when the stage is created; positions
+   * may change, slots never do. Not part of the API.
+   */
+  @Index({ unique: true })
+  @Column({ type: 'smallint' })
+  slot: number;
+
   @Field(() => StageKind)
   @Column({ type: 'enum', enum: StageKind, enumName: 'stage_kind', default: StageKind.OPEN })
   kind: StageKind;

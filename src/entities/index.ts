@@ -4,6 +4,8 @@ import { AuditEntry } from './audit-entry.entity';
 import { Campaign } from './campaign.entity';
 import { Feedback } from './feedback.entity';
 import { FunnelStage } from './funnel-stage.entity';
+import { LeadCampaignCredit } from './lead-campaign-credit.entity';
+import { LeadFact } from './lead-fact.entity';
 import { Lead } from './lead.entity';
 import { Persona } from './persona.entity';
 import { RescoreJob } from './rescore-job.entity';
@@ -11,6 +13,7 @@ import { RuleSetVersion } from './rule-set-version.entity';
 import { RuleSet } from './rule-set.entity';
 import { Sla } from './sla.entity';
 import { StageTransition } from './stage-transition.entity';
+import { StageVisit } from './stage-visit.entity';
 import { User } from './user.entity';
 
 export const entities = [
@@ -21,11 +24,14 @@ export const entities = [
   Feedback,
   FunnelStage,
   Lead,
+  LeadCampaignCredit,
+  LeadFact,
   Persona,
   RescoreJob,
   RuleSet,
   RuleSetVersion,
   Sla,
   StageTransition,
+  StageVisit,
   User,
 ];

@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import {
   Column,
@@ -13,6 +13,7 @@ import {
 } from 'typeorm';
 import { Campaign } from './campaign.entity';
 import { FunnelStage } from './funnel-stage.entity';
+import { numericTransformer } from './numeric-transformer';
 import { Persona } from './persona.entity';
 import { User } from './user.entity';
 
@@ -124,6 +125,14 @@ export class Lead {
   /** Exposed through a typed field resolver once rule sets exist. */
   @Column({ type: 'jsonb', nullable: true })
   scoreExplanation: Record<string, unknown> | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Size of the deal in the company currency, set by sales once the opportunity is sized. Counts as won revenue once the lead reaches a WON stage.',
+  })
+  @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true, transformer: numericTransformer })
+  dealValue: number | null;
 
   @Field(() => GraphQLJSONObject, { description: 'Custom attributes (a flat JSON object).' })
   @Column({ type: 'jsonb', default: () => "'{}'" })

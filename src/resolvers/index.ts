@@ -3,6 +3,14 @@ import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
 import { FunnelResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
+import {
+  LeadQualityGroupResolver,
+  LeadSlaResolver,
+  MetricsResolver,
+  SlaCaseResolver,
+  SlaComplianceResolver,
+  SlaReportResolver,
+} from './metrics.resolver';
 import { PersonaResolver } from './persona.resolver';
 import { RuleSetResolver, RuleSetVersionResolver } from './rule-set.resolver';
 import { SlaResolver } from './sla.resolver';
@@ -15,10 +23,16 @@ export const resolvers = [
   FeedbackResolver,
   FunnelResolver,
   LeadResolver,
+  LeadQualityGroupResolver,
+  LeadSlaResolver,
+  MetricsResolver,
   PersonaResolver,
   RuleSetResolver,
   RuleSetVersionResolver,
   SlaResolver,
+  SlaCaseResolver,
+  SlaComplianceResolver,
+  SlaReportResolver,
   StageTransitionResolver,
   UserResolver,
 ] as const;

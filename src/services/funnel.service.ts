@@ -2,6 +2,7 @@ import type { Context } from '../context';
 import { repositoryOf } from '../context';
 import { FunnelStage } from '../entities/funnel-stage.entity';
 import { StageKind } from '../entities/enums';
+import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
 import { recordAudit } from './audit';
@@ -19,6 +20,13 @@ export async function stageByKeyOrThrow(ctx: Context, key: string, field: string
   const stage = (await listStages(ctx)).find((candidate) => candidate.key === key);
   if (!stage) throw badInput(field, `${field}: there is no funnel stage with key "${key}"`);
   return stage;
+}
+
+/** The smallest slot no stage holds; the metric rollups tell at most STAGE_SLOTS stages apart. */
+async function freeSlot(tx: Context): Promise<number> {
+  const taken = new Set((await repositoryOf(tx, FunnelStage).find({ select: { slot: true } })).map((s) => s.slot));
+  for (let slot = 0; slot < STAGE_SLOTS; slot += 1) if (!taken.has(slot)) return slot;
+  throw badInput('input.key', `the funnel holds at most ${STAGE_SLOTS} stages`);
 }
 
 export interface StageFields {
@@ -42,6 +50,7 @@ export async function createFunnelStage(
       throw new AppError(ErrorCode.CONFLICT, `a stage with key "${input.key}" already exists`, { field: 'input.key' });
     }
     const count = await repo.count();
+    const slot = await freeSlot(tx);
     const position = input.position ?? count + 1;
     if (position < 1 || position > count + 1) {
       throw badInput('input.position', `input.position must be between 1 and ${count + 1}`);
@@ -59,6 +68,7 @@ export async function createFunnelStage(
         definition: input.definition,
         kind: input.kind ?? StageKind.OPEN,
         position,
+        slot,
       }),
     );
     await recordAudit(tx, 'funnel_stage', stage.id, 'create', null, stage);

@@ -6,6 +6,7 @@ import { Lead } from '../entities/lead.entity';
 import { StageTransition } from '../entities/stage-transition.entity';
 import { stageByKeyOrThrow } from './funnel.service';
 import { badInput } from '../schema/errors';
+import { markLeadsChanged } from './metrics/lead-facts.service';
 import { lockOrThrow } from './references';
 
 export const MAX_REASON_LENGTH = 1000;
@@ -13,8 +14,11 @@ import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';
 
 /** Locks the lead row for the rest of the transaction, so concurrent changes to it queue up. */
-export function lockLeadOrThrow(tx: Context, id: string, field: string, expectedVersion?: number): Promise<Lead> {
-  return lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
+export async function lockLeadOrThrow(tx: Context, id: string, field: string, expectedVersion?: number): Promise<Lead> {
+  const lead = await lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
+  // Whoever locks a lead is about to change it: its metric rollups are rebuilt before commit.
+  await markLeadsChanged(tx, [lead.id]);
+  return lead;
 }
 
 /** Appends one entry to a lead's stage history. */
@@ -30,6 +34,7 @@ export async function recordTransition(
     ruleSetVersionId?: string | null;
   },
 ): Promise<void> {
+  await markLeadsChanged(tx, [transition.leadId]);
   await repositoryOf(tx, StageTransition).insert({
     leadId: transition.leadId,
     fromStageId: transition.from,

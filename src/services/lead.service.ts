@@ -112,6 +112,12 @@ function applyFields(lead: Lead, input: LeadFieldsInput): boolean {
   assign('campaignId', input.campaignId);
   assign('personaId', input.personaId);
   assign('ownerId', input.ownerId);
+  assign(
+    'dealValue',
+    input.dealValue === undefined || input.dealValue === null
+      ? input.dealValue
+      : Math.round(input.dealValue * 100) / 100,
+  );
   if (input.attributes) {
     const incoming = validateAttributes(input.attributes, 'input.attributes');
     const merged: Record<string, unknown> = { ...(lead.attributes ?? {}) };

@@ -1,5 +1,6 @@
 import type { Context } from '../context';
 import { logger } from '../logger';
+import { flushLeadFacts } from './metrics/lead-facts.service';
 
 /** SQLSTATEs after which the whole transaction may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -19,7 +20,13 @@ export async function inTransaction<T>(ctx: Context, work: (tx: Context) => Prom
   if (ctx.manager?.queryRunner?.isTransactionActive) return work(ctx);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await ctx.dataSource.transaction((manager) => work({ ...ctx, manager }));
+      return await ctx.dataSource.transaction(async (manager) => {
+        const tx = { ...ctx, manager };
+        const result = await work(tx);
+        // The metric rollups of the leads this transaction changed commit with the change.
+        await flushLeadFacts(tx);
+        return result;
+      });
     } catch (error) {
       const state = sqlState(error);
       if (state === undefined || !RETRYABLE.has(state) || attempt >= MAX_ATTEMPTS) throw error;

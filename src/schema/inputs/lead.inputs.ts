@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { IsInt, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { PageArgs } from '../connection';
 
 const COUNTRY = /^[A-Za-z]{2}$/;
@@ -52,6 +52,15 @@ export class LeadFieldsInput {
   @Field(() => ID, { nullable: true })
   @IsUUID()
   ownerId?: string | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Deal size in the company currency (0 or more, cents kept); counts as won revenue once the lead is won.',
+  })
+  @Min(0)
+  @Max(1_000_000_000_000)
+  dealValue?: number | null;
 
   @Field(() => GraphQLJSONObject, {
     nullable: true,

@@ -1,0 +1,44 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Lead } from './lead.entity';
+
+/**
+ * SLA rollup: one row per entry of a lead into a stage (its id is the entering transition's),
+ * with the sales contact attempts that followed it, so SLA reports and statuses read one row per
+ * case. The attempts counted for an entry are the lead's CALL, EMAIL_SENT and MEETING activities
+ * from the entry until the lead next enters the same stage. Rebuilt with the lead's LeadFact.
+ */
+@Entity()
+@Index(['stageId', 'enteredAt', 'id'])
+export class StageVisit {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  leadId: string;
+
+  @ManyToOne(() => Lead, { onDelete: 'CASCADE' })
+  @JoinColumn()
+  lead?: Lead;
+
+  @Column({ type: 'uuid' })
+  stageId: string;
+
+  /** The lead's owner now (SLA reports group by it). */
+  @Column({ type: 'uuid', nullable: true })
+  ownerId: string | null;
+
+  @Column({ type: 'timestamptz' })
+  enteredAt: Date;
+
+  /** When the lead next entered the same stage; contact attempts from then on belong to that entry. */
+  @Column({ type: 'timestamptz', nullable: true })
+  nextEntryAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  firstContactAt: Date | null;
+
+  /** Every contact attempt in the window, oldest first. */
+  @Column({ type: 'timestamptz', array: true })
+  contactTimes: Date[];
+}

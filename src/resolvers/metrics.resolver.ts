@@ -1,0 +1,144 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../auth/roles';
+import type { Context } from '../context';
+import { Campaign } from '../entities/campaign.entity';
+import { Lead } from '../entities/lead.entity';
+import { Persona } from '../entities/persona.entity';
+import { User } from '../entities/user.entity';
+import { PageArgs, toConnection } from '../schema/connection';
+import { CampaignPerformance } from '../schema/metrics/campaign-performance.types';
+import { FunnelReport } from '../schema/metrics/funnel-report.types';
+import { LeadQualityGroup, LeadQualityReport } from '../schema/metrics/lead-quality.types';
+import { CampaignPerformanceArgs, FunnelReportArgs, LeadQualityArgs } from '../schema/metrics/metric.inputs';
+import { GoalProgress, SlaCase, SlaCaseConnection, SlaCompliance, SlaReport } from '../schema/metrics/sla-report.types';
+import { campaignPerformance } from '../services/metrics/campaign-performance.service';
+import { funnelReport, type FunnelReportFigures } from '../services/metrics/funnel-report.service';
+import { leadQuality } from '../services/metrics/lead-quality.service';
+import {
+  goalProgress,
+  listSlaBreaches,
+  slaReport,
+  type SlaReportFigures,
+} from '../services/metrics/sla-report.service';
+
+function toFunnelReport(figures: FunnelReportFigures): FunnelReport {
+  return {
+    createdFrom: figures.filter.createdFrom ?? null,
+    createdTo: figures.filter.createdTo ?? null,
+    asOf: figures.asOf,
+    leads: figures.leads,
+    recycled: figures.recycled,
+    stages: figures.stages,
+  };
+}
+
+@Resolver()
+export class MetricsResolver {
+  @Authorized(Access.READ)
+  @Query(() => FunnelReport, {
+    description: 'The funnel of a cohort of leads, now or as it stood at `asOf` (from the stage history).',
+  })
+  async funnelReport(@Ctx() ctx: Context, @Args(() => FunnelReportArgs) args: FunnelReportArgs): Promise<FunnelReport> {
+    return toFunnelReport(await funnelReport(ctx, args.filter ?? {}, args.asOf ?? null, args.stages ?? null));
+  }
+
+  @Authorized(Access.READ)
+  @Query(() => SlaReport, { description: 'How an SLA was kept for the cases (or periods) starting in [from, to).' })
+  slaReport(
+    @Ctx() ctx: Context,
+    @Arg('slaId', () => ID) slaId: string,
+    @Arg('from', () => Date) from: Date,
+    @Arg('to', () => Date, { description: 'Exclusive; at most 5 years after from.' }) to: Date,
+  ): Promise<SlaReportFigures> {
+    return slaReport(ctx, slaId, from, to);
+  }
+
+  @Authorized(Access.READ)
+  @Query(() => GoalProgress, {
+    description: 'A LEAD_VOLUME SLA against its goal for the period containing `at` (now by default).',
+  })
+  goalProgress(
+    @Ctx() ctx: Context,
+    @Arg('slaId', () => ID) slaId: string,
+    @Arg('at', () => Date, { nullable: true }) at: Date | null,
+  ): Promise<GoalProgress> {
+    return goalProgress(ctx, slaId, at ?? null);
+  }
+
+  @Authorized(Access.READ)
+  @Query(() => [CampaignPerformance], {
+    description:
+      'Per campaign, by name: leads, MQLs, SQLs, customers, won revenue, cost ratios, ROI and sales’ verdicts, first-touch and linear side by side.',
+  })
+  campaignPerformance(
+    @Ctx() ctx: Context,
+    @Args(() => CampaignPerformanceArgs) args: CampaignPerformanceArgs,
+  ): Promise<CampaignPerformance[]> {
+    return campaignPerformance(ctx, args.filter ?? {});
+  }
+
+  @Authorized(Access.READ)
+  @Query(() => LeadQualityReport, { description: 'Sales’ verdicts on a cohort’s leads, by campaign and persona.' })
+  leadQuality(@Ctx() ctx: Context, @Args(() => LeadQualityArgs) args: LeadQualityArgs): Promise<LeadQualityReport> {
+    return leadQuality(ctx, args.filter ?? {});
+  }
+}
+
+@Resolver(() => SlaReport)
+export class SlaReportResolver {
+  @FieldResolver(() => SlaCaseConnection, {
+    description: 'The breached cases (time SLAs), newest clock start first; empty for LEAD_VOLUME.',
+  })
+  async breaches(
+    @Root() report: SlaReportFigures,
+    @Ctx() ctx: Context,
+    @Args(() => PageArgs) page: PageArgs,
+  ): Promise<SlaCaseConnection> {
+    return toConnection(SlaCaseConnection, await listSlaBreaches(ctx, report, page.first, page.after));
+  }
+}
+
+@Resolver(() => SlaCompliance)
+export class SlaComplianceResolver {
+  @FieldResolver(() => User, { nullable: true })
+  owner(@Root() compliance: SlaCompliance, @Ctx() ctx: Context): Promise<User | null> | null {
+    return compliance.ownerId ? ctx.loaders.user.load(compliance.ownerId) : null;
+  }
+}
+
+@Resolver(() => SlaCase)
+export class SlaCaseResolver {
+  @FieldResolver(() => Lead, { nullable: true })
+  lead(@Root() slaCase: SlaCase, @Ctx() ctx: Context): Promise<Lead | null> {
+    return ctx.loaders.lead.load(slaCase.leadId);
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  owner(@Root() slaCase: SlaCase, @Ctx() ctx: Context): Promise<User | null> | null {
+    return slaCase.ownerId ? ctx.loaders.user.load(slaCase.ownerId) : null;
+  }
+}
+
+@Resolver(() => LeadQualityGroup)
+export class LeadQualityGroupResolver {
+  @FieldResolver(() => Campaign, { nullable: true })
+  campaign(@Root() group: LeadQualityGroup, @Ctx() ctx: Context): Promise<Campaign | null> | null {
+    return group.campaignId ? ctx.loaders.campaign.load(group.campaignId) : null;
+  }
+
+  @FieldResolver(() => Persona, { nullable: true })
+  persona(@Root() group: LeadQualityGroup, @Ctx() ctx: Context): Promise<Persona | null> | null {
+    return group.personaId ? ctx.loaders.persona.load(group.personaId) : null;
+  }
+}
+
+@Resolver(() => Lead)
+export class LeadSlaResolver {
+  @FieldResolver(() => [SlaCase], {
+    description:
+      'The lead’s latest case under every RESPONSE_TIME and FOLLOW_UP SLA (not archived) whose stage it has entered, with its status now; by SLA name.',
+  })
+  slaStatus(@Root() lead: Lead, @Ctx() ctx: Context): Promise<SlaCase[]> {
+    return ctx.loaders.slaStatuses.load(lead.id) as Promise<SlaCase[]>;
+  }
+}

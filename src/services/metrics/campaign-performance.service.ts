@@ -1,0 +1,189 @@
+import type { Context } from '../../context';
+import { managerOf } from '../../context';
+import { Conditions, columnsOf, selectRows } from '../../db/select';
+import { Campaign } from '../../entities/campaign.entity';
+import { StageKind, type CampaignChannel, type RejectionReason } from '../../entities/enums';
+import type { FunnelStage } from '../../entities/funnel-stage.entity';
+import { listStages } from '../funnel.service';
+import { assertAllExist } from '../references';
+import { assertRange, bigintSql, maskOf, num, ratio, reachStages, stageByKey } from './metric-helpers';
+
+export interface CampaignPerformanceFilter {
+  createdFrom?: Date | null;
+  createdTo?: Date | null;
+  campaignIds?: string[] | null;
+  channel?: CampaignChannel | null;
+}
+
+export interface ReasonFigures {
+  reason: RejectionReason;
+  count: number;
+  share: number | null;
+}
+
+export interface AttributionFigures {
+  leads: number;
+  mqls: number;
+  sqls: number;
+  customers: number;
+  wonRevenue: number;
+  costPerLead: number | null;
+  costPerMql: number | null;
+  roi: number | null;
+  accepted: number;
+  rejected: number;
+  acceptanceRate: number | null;
+  rejectionRate: number | null;
+  rejectionReasons: ReasonFigures[];
+}
+
+export interface CampaignPerformanceFigures {
+  campaignId: string;
+  campaign: Campaign;
+  cost: number | null;
+  firstTouch: AttributionFigures;
+  linear: AttributionFigures;
+}
+
+/** Masks of the stages that mean "reached mql", "reached sql" and "won", read against the current funnel. */
+export function outcomeMasks(stages: FunnelStage[]): { mql: string; sql: string; won: string } {
+  const reach = (key: string): bigint => {
+    const stage = stageByKey(stages, key);
+    return stage ? maskOf(reachStages(stages, stage)) : 0n;
+  };
+  return {
+    mql: bigintSql(reach('mql')),
+    sql: bigintSql(reach('sql')),
+    won: bigintSql(maskOf(stages.filter((stage) => stage.kind === StageKind.WON))),
+  };
+}
+
+/**
+ * The budget share spent in the window: the budget spread evenly over the campaign's run
+ * [startsAt, endsAt]; the whole budget when the run or the window is open-ended.
+ */
+export function costInWindow(
+  campaign: Campaign,
+  from: Date | null | undefined,
+  to: Date | null | undefined,
+): number | null {
+  if (campaign.budget === null || campaign.budget === undefined) return null;
+  const budget = Number(campaign.budget);
+  if (!campaign.startsAt || !campaign.endsAt || (!from && !to)) return budget;
+  const start = new Date(campaign.startsAt).getTime();
+  const end = new Date(campaign.endsAt).getTime();
+  const windowStart = from ? from.getTime() : -Infinity;
+  const windowEnd = to ? to.getTime() : Infinity;
+  if (end <= start) return start >= windowStart && start < windowEnd ? budget : 0;
+  const overlap = Math.max(0, Math.min(end, windowEnd) - Math.max(start, windowStart));
+  return (budget * overlap) / (end - start);
+}
+
+function attribution(
+  row: Record<string, unknown> | undefined,
+  prefix: 'ft' | 'lin',
+  reasons: Array<Record<string, unknown>>,
+  cost: number | null,
+): AttributionFigures {
+  const value = (name: string): number => num(row?.[`${prefix}_${name}`]);
+  const leads = value('leads');
+  const mqls = value('mqls');
+  const revenue = value('revenue');
+  const accepted = value('accepted');
+  const rejected = value('rejected');
+  return {
+    leads,
+    mqls,
+    sqls: value('sqls'),
+    customers: value('customers'),
+    wonRevenue: revenue,
+    costPerLead: cost === null ? null : ratio(cost, leads),
+    costPerMql: cost === null ? null : ratio(cost, mqls),
+    roi: cost === null ? null : ratio(revenue - cost, cost),
+    accepted,
+    rejected,
+    acceptanceRate: ratio(accepted, accepted + rejected),
+    rejectionRate: ratio(rejected, accepted + rejected),
+    rejectionReasons: reasons
+      .map((reason) => ({
+        reason: reason.reason as RejectionReason,
+        count: num(reason[prefix]),
+        share: ratio(num(reason[prefix]), rejected),
+      }))
+      .filter((reason) => reason.count > 0)
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+  };
+}
+
+/**
+ * Per campaign, first-touch and linear multi-touch side by side, over the leads created in the
+ * window. Two statements over lead_campaign_credit (figures, then rejection reasons).
+ */
+export async function campaignPerformance(
+  ctx: Context,
+  filter: CampaignPerformanceFilter,
+): Promise<CampaignPerformanceFigures[]> {
+  assertRange(filter.createdFrom, filter.createdTo, 'filter.createdFrom', 'filter.createdTo');
+  if (filter.campaignIds) await assertAllExist(ctx, Campaign, 'campaign', filter.campaignIds, 'filter.campaignIds');
+  const masks = outcomeMasks(await listStages(ctx));
+  const where = new Conditions();
+  if (filter.createdFrom) where.add(`c.created_at >= ${where.param(filter.createdFrom)}`);
+  if (filter.createdTo) where.add(`c.created_at < ${where.param(filter.createdTo)}`);
+  if (filter.campaignIds) where.add(`c.campaign_id = ANY(${where.param(filter.campaignIds)}::uuid[])`);
+  if (filter.channel) {
+    where.add(
+      `c.campaign_id IN (SELECT id FROM campaign WHERE channel = ${where.param(filter.channel)}::campaign_channel)`,
+    );
+  }
+  const won = `c.entered_mask & ${masks.won} <> 0`;
+  const db = managerOf(ctx);
+  const [rows, reasonRows] = await Promise.all([
+    selectRows<Record<string, unknown>>(
+      db,
+      `SELECT c.campaign_id,
+         count(*) FILTER (WHERE c.first_touch) AS ft_leads, sum(c.credit) AS lin_leads,
+         count(*) FILTER (WHERE c.first_touch AND c.entered_mask & ${masks.mql} <> 0) AS ft_mqls,
+         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.mql} <> 0) AS lin_mqls,
+         count(*) FILTER (WHERE c.first_touch AND c.entered_mask & ${masks.sql} <> 0) AS ft_sqls,
+         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.sql} <> 0) AS lin_sqls,
+         count(*) FILTER (WHERE c.first_touch AND ${won}) AS ft_customers,
+         sum(c.credit) FILTER (WHERE ${won}) AS lin_customers,
+         sum(c.deal_value::float8) FILTER (WHERE c.first_touch AND ${won}) AS ft_revenue,
+         sum(c.credit * c.deal_value::float8) FILTER (WHERE ${won}) AS lin_revenue,
+         sum(c.accepted_count) FILTER (WHERE c.first_touch) AS ft_accepted, sum(c.credit * c.accepted_count) AS lin_accepted,
+         sum(c.rejected_count) FILTER (WHERE c.first_touch) AS ft_rejected, sum(c.credit * c.rejected_count) AS lin_rejected
+       FROM lead_campaign_credit c ${where.where()} GROUP BY c.campaign_id`,
+      where.params,
+    ),
+    selectRows<Record<string, unknown>>(
+      db,
+      `SELECT c.campaign_id, r.reason, count(*) FILTER (WHERE c.first_touch) AS ft, sum(c.credit) AS lin
+       FROM lead_campaign_credit c CROSS JOIN LATERAL unnest(c.rejection_reasons) AS r(reason)
+       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} c.rejected_count > 0
+       GROUP BY c.campaign_id, r.reason`,
+      where.params,
+    ),
+  ]);
+  const byCampaign = new Map(rows.map((row) => [row.campaign_id as string, row]));
+  const ids = filter.campaignIds ? [...new Set(filter.campaignIds)] : [...byCampaign.keys()];
+  const campaigns = ids.length
+    ? await selectRows<Campaign>(
+        db,
+        `SELECT ${columnsOf(db, Campaign, 'c')} FROM campaign c WHERE c.id = ANY($1::uuid[])
+         ${filter.channel ? 'AND c.channel = $2::campaign_channel' : ''} ORDER BY c.name, c.id`,
+        filter.channel ? [ids, filter.channel] : [ids],
+      )
+    : [];
+  return campaigns.map((campaign) => {
+    const row = byCampaign.get(campaign.id);
+    const reasons = reasonRows.filter((reason) => reason.campaign_id === campaign.id);
+    const cost = costInWindow(campaign, filter.createdFrom, filter.createdTo);
+    return {
+      campaignId: campaign.id,
+      campaign,
+      cost,
+      firstTouch: attribution(row, 'ft', reasons, cost),
+      linear: attribution(row, 'lin', reasons, cost),
+    };
+  });
+}

@@ -1,0 +1,201 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Context } from '../../context';
+import { managerOf } from '../../context';
+import { STAGE_SLOTS } from '../../entities/lead-fact.entity';
+import { logger } from '../../logger';
+
+/**
+ * The metric rollups (lead_fact, lead_campaign_credit, stage_visit) are derived from the facts
+ * (lead, stage_transition, activity, feedback) by the SQL below and by nothing else: a mutation
+ * marks the leads it touched, and `inTransaction` rebuilds their rollup rows just before it
+ * commits, in the same transaction. The full rebuild (seed, bench, repair) runs the same SQL for
+ * every lead, so incremental and bulk rollups cannot disagree.
+ */
+
+type Queryable = DataSource | EntityManager;
+
+export const SALES_TYPES_SQL = `'{CALL,EMAIL_SENT,MEETING}'::activity_type[]`;
+const SLOTS = Array.from({ length: STAGE_SLOTS }, (_, slot) => slot);
+
+/** `enteredAt0, ..., enteredAt15` as SQL column names. */
+export const enteredAtColumn = (slot: number): string => `entered_at${slot}`;
+
+/**
+ * One row per lead of `leadCondition` (a condition on `l`, the lead table), summarising its
+ * history up to `bound` (a SQL expression: a parameter, or 'infinity'): the columns of lead_fact,
+ * in its order. The asOf funnel runs it with a past bound instead of reading lead_fact.
+ */
+export function leadSummarySql(leadCondition: string, bound: string): string {
+  const enteredAt = SLOTS.map((slot) => `min(x.first_at) FILTER (WHERE x.slot = ${slot}) AS ${enteredAtColumn(slot)}`);
+  const moves = [0, 1, 2, 3].map(
+    (word) =>
+      `coalesce(bit_or(1::bigint << ((f.slot % 4) * 16 + s.slot)) FILTER (WHERE f.slot / 4 = ${word}), 0) AS moves${word}`,
+  );
+  return `
+    SELECT l.id AS lead_id, l.created_at, l.campaign_id, l.persona_id, l.owner_id,
+      coalesce(cur.stage_id, l.stage_id) AS stage_id,
+      coalesce(h.entered_mask, 0) AS entered_mask, coalesce(h.reentered_mask, 0) AS reentered_mask,
+      coalesce(m.moves0, 0) AS moves0, coalesce(m.moves1, 0) AS moves1,
+      coalesce(m.moves2, 0) AS moves2, coalesce(m.moves3, 0) AS moves3,
+      ${SLOTS.map((slot) => `h.${enteredAtColumn(slot)}`).join(', ')},
+      l.deal_value, coalesce(v.accepted, 0) AS accepted_count, coalesce(v.rejected, 0) AS rejected_count,
+      coalesce(v.reasons, '{}') AS rejection_reasons
+    FROM lead l
+    LEFT JOIN LATERAL (
+      SELECT bit_or(1::bigint << x.slot) AS entered_mask,
+        coalesce(bit_or(1::bigint << x.slot) FILTER (WHERE x.entries > 1), 0) AS reentered_mask,
+        ${enteredAt.join(',\n        ')}
+      FROM (SELECT s.slot, count(*) AS entries, min(t.at) AS first_at
+            FROM stage_transition t JOIN funnel_stage s ON s.id = t.to_stage_id
+            WHERE t.lead_id = l.id AND t.at <= ${bound} GROUP BY s.slot) x
+    ) h ON true
+    LEFT JOIN LATERAL (
+      SELECT ${moves.join(', ')}
+      FROM stage_transition t
+      JOIN funnel_stage f ON f.id = t.from_stage_id
+      JOIN funnel_stage s ON s.id = t.to_stage_id
+      WHERE t.lead_id = l.id AND t.at <= ${bound}
+    ) m ON true
+    LEFT JOIN LATERAL (
+      SELECT t.to_stage_id AS stage_id FROM stage_transition t
+      WHERE t.lead_id = l.id AND t.at <= ${bound} ORDER BY t.at DESC, t.id DESC LIMIT 1
+    ) cur ON true
+    LEFT JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE fb.disposition = 'ACCEPTED') AS accepted,
+        count(*) FILTER (WHERE fb.disposition = 'REJECTED') AS rejected,
+        array_agg(fb.rejection_reason ORDER BY fb.created_at) FILTER (WHERE fb.disposition = 'REJECTED') AS reasons
+      FROM feedback fb WHERE fb.lead_id = l.id AND fb.disposition IS NOT NULL AND fb.created_at <= ${bound}
+    ) v ON true
+    WHERE ${leadCondition}`;
+}
+
+const FACT_COLUMNS = [
+  'lead_id',
+  'created_at',
+  'campaign_id',
+  'persona_id',
+  'owner_id',
+  'stage_id',
+  'entered_mask',
+  'reentered_mask',
+  'moves0',
+  'moves1',
+  'moves2',
+  'moves3',
+  ...SLOTS.map(enteredAtColumn),
+  'deal_value',
+  'accepted_count',
+  'rejected_count',
+  'rejection_reasons',
+];
+
+function upsertFactsSql(leadCondition: string): string {
+  return `INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')})
+    ${leadSummarySql(leadCondition, "'infinity'::timestamptz")}
+    ON CONFLICT (lead_id) DO UPDATE SET ${FACT_COLUMNS.slice(1)
+      .map((column) => `${column} = EXCLUDED.${column}`)
+      .join(', ')}`;
+}
+
+/** Touches: the first-touch campaign counts once, each lead-side activity with a campaign once. */
+function insertCreditsSql(condition: (column: string) => string): string {
+  return `INSERT INTO lead_campaign_credit (lead_id, campaign_id, created_at, first_touch, touches, credit,
+      entered_mask, deal_value, accepted_count, rejected_count, rejection_reasons)
+    SELECT t.lead_id, t.campaign_id, f.created_at, t.first_touch, t.touches,
+      t.touches::float8 / sum(t.touches) OVER (PARTITION BY t.lead_id),
+      f.entered_mask, f.deal_value, f.accepted_count, f.rejected_count, f.rejection_reasons
+    FROM (
+      SELECT x.lead_id, x.campaign_id, bool_or(x.first_touch) AS first_touch, count(*)::int AS touches
+      FROM (
+        SELECT l.id AS lead_id, l.campaign_id, true AS first_touch FROM lead l
+        WHERE l.campaign_id IS NOT NULL AND ${condition('l.id')}
+        UNION ALL
+        SELECT a.lead_id, a.campaign_id, false FROM activity a
+        WHERE a.campaign_id IS NOT NULL AND a.type <> ALL(${SALES_TYPES_SQL}) AND ${condition('a.lead_id')}
+      ) x GROUP BY x.lead_id, x.campaign_id
+    ) t JOIN lead_fact f ON f.lead_id = t.lead_id`;
+}
+
+/** One row per entry into a stage, with the contact attempts until the next entry into it. */
+function insertVisitsSql(condition: (column: string) => string): string {
+  return `INSERT INTO stage_visit (id, lead_id, stage_id, owner_id, entered_at, next_entry_at, first_contact_at, contact_times)
+    SELECT t.id, t.lead_id, t.to_stage_id, l.owner_id, t.at, t.next_entry_at, c.times[1], coalesce(c.times, '{}')
+    FROM (
+      SELECT t.id, t.lead_id, t.to_stage_id, t.at,
+        lead(t.at) OVER (PARTITION BY t.lead_id, t.to_stage_id ORDER BY t.at, t.id) AS next_entry_at
+      FROM stage_transition t WHERE ${condition('t.lead_id')}
+    ) t
+    JOIN lead l ON l.id = t.lead_id
+    LEFT JOIN LATERAL (
+      SELECT array_agg(a.occurred_at ORDER BY a.occurred_at) AS times FROM activity a
+      WHERE a.lead_id = t.lead_id AND a.type = ANY(${SALES_TYPES_SQL}) AND a.occurred_at >= t.at
+        AND (t.next_entry_at IS NULL OR a.occurred_at < t.next_entry_at)
+    ) c ON true`;
+}
+
+/** Rebuilds the rollup rows of these leads from their facts (a lead that no longer exists has none). */
+export async function refreshLeadFacts(db: Queryable, leadIds: readonly string[]): Promise<void> {
+  if (leadIds.length === 0) return;
+  const ids = [...new Set(leadIds)].sort();
+  const byIds = (column: string): string => `${column} = ANY($1::uuid[])`;
+  await db.query('DELETE FROM lead_campaign_credit WHERE lead_id = ANY($1::uuid[])', [ids]);
+  await db.query('DELETE FROM stage_visit WHERE lead_id = ANY($1::uuid[])', [ids]);
+  await db.query(upsertFactsSql(byIds('l.id')), [ids]);
+  await db.query(insertCreditsSql(byIds), [ids]);
+  await db.query(insertVisitsSql(byIds), [ids]);
+}
+
+/**
+ * Rebuilds every lead's rollups, for bulk loads that bypass the services (demo seed, benchmark).
+ * Runs in the caller's transaction when given a transaction's manager.
+ */
+export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
+  const all = (): string => 'true';
+  await db.query('TRUNCATE lead_fact, lead_campaign_credit, stage_visit');
+  await db.query(upsertFactsSql('true'));
+  await db.query(insertCreditsSql(all));
+  await db.query(insertVisitsSql(all));
+}
+
+/** Builds the rollups of leads that have none (after an upgrade, or a bulk load), in batches. */
+export async function backfillLeadFacts(db: Queryable, batch = 5000): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const rows: Array<{ id: string }> = await db.query(
+      `SELECT l.id FROM lead l WHERE NOT EXISTS (SELECT 1 FROM lead_fact f WHERE f.lead_id = l.id) LIMIT ${batch}`,
+    );
+    if (rows.length === 0) break;
+    await refreshLeadFacts(
+      db,
+      rows.map((row) => row.id),
+    );
+    done += rows.length;
+  }
+  if (done > 0) logger.info({ leads: done }, 'metric rollups built for leads that had none');
+  return done;
+}
+
+const pending = new WeakMap<EntityManager, Set<string>>();
+
+/**
+ * Notes that these leads' facts changed in the caller's transaction; their rollups are rebuilt
+ * when it commits (see inTransaction). Outside a transaction they are rebuilt at once.
+ */
+export async function markLeadsChanged(ctx: Context, leadIds: readonly string[]): Promise<void> {
+  if (!ctx.manager) {
+    await refreshLeadFacts(managerOf(ctx), leadIds);
+    return;
+  }
+  let set = pending.get(ctx.manager);
+  if (!set) pending.set(ctx.manager, (set = new Set<string>()));
+  for (const id of leadIds) set.add(id);
+}
+
+/** Rebuilds the rollups of the leads marked in this transaction. */
+export async function flushLeadFacts(tx: Context): Promise<void> {
+  if (!tx.manager) return;
+  const set = pending.get(tx.manager);
+  if (!set || set.size === 0) return;
+  pending.delete(tx.manager);
+  await refreshLeadFacts(tx.manager, [...set]);
+}

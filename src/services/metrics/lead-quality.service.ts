@@ -1,0 +1,110 @@
+import type { Context } from '../../context';
+import { managerOf } from '../../context';
+import { Conditions, selectRows } from '../../db/select';
+import type { RejectionReason } from '../../entities/enums';
+import { listStages } from '../funnel.service';
+import { outcomeMasks, type ReasonFigures } from './campaign-performance.service';
+import { addCohortConditions, assertCohortFilter, num, ratio, type CohortFilter } from './metric-helpers';
+
+export interface LeadQualityGroupFigures {
+  campaignId: string | null;
+  personaId: string | null;
+  leads: number;
+  handedOver: number;
+  accepted: number;
+  rejected: number;
+  acceptanceRate: number | null;
+  rejectionRate: number | null;
+  reachedSqlShare: number | null;
+  reachedCustomerShare: number | null;
+  rejectionReasons: ReasonFigures[];
+}
+
+export interface LeadQualityFigures {
+  filter: CohortFilter;
+  total: LeadQualityGroupFigures;
+  byCampaign: LeadQualityGroupFigures[];
+  byPersona: LeadQualityGroupFigures[];
+  // Next, with rule sets (issue 3): byRuleSetVersion, grouping by the version of the transition
+  // that first moved each lead into `mql` (stage_transition.rule_set_version_id, to be copied into
+  // lead_fact), and byScoringRule, from the rules fired in lead.score_explanation.
+}
+
+type Dimension = 'campaign' | 'persona' | 'total';
+
+/**
+ * Closed-loop quality of a cohort, by first-touch campaign and by persona: one statement with
+ * grouping sets over lead_fact, and one for the rejection reasons.
+ */
+export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<LeadQualityFigures> {
+  await assertCohortFilter(ctx, filter);
+  const masks = outcomeMasks(await listStages(ctx));
+  const where = new Conditions();
+  addCohortConditions(where, 'f', filter);
+  const dimension = `CASE WHEN GROUPING(f.campaign_id) = 0 THEN 'campaign' WHEN GROUPING(f.persona_id) = 0 THEN 'persona' ELSE 'total' END`;
+  const sets = 'GROUPING SETS ((f.campaign_id), (f.persona_id), ())';
+  const db = managerOf(ctx);
+  const [rows, reasonRows] = await Promise.all([
+    selectRows<Record<string, unknown>>(
+      db,
+      `SELECT ${dimension} AS dimension, f.campaign_id, f.persona_id, count(*) AS leads,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.mql} <> 0) AS handed_over,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.sql} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
+         sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
+       FROM lead_fact f ${where.where()} GROUP BY ${sets}`,
+      where.params,
+    ),
+    selectRows<Record<string, unknown>>(
+      db,
+      `SELECT ${dimension} AS dimension, f.campaign_id, f.persona_id, r.reason, count(*) AS count
+       FROM lead_fact f CROSS JOIN LATERAL unnest(f.rejection_reasons) AS r(reason)
+       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} f.rejected_count > 0
+       GROUP BY ${sets}, r.reason`,
+      where.params,
+    ),
+  ]);
+  const keyOf = (row: Record<string, unknown>): string =>
+    `${String(row.dimension)}:${String(row.campaign_id)}:${String(row.persona_id)}`;
+  const toFigures = (row: Record<string, unknown>): LeadQualityGroupFigures => {
+    const accepted = num(row.accepted);
+    const rejected = num(row.rejected);
+    const handedOver = num(row.handed_over);
+    const dimension = row.dimension as Dimension;
+    return {
+      campaignId: dimension === 'campaign' ? (row.campaign_id as string | null) : null,
+      personaId: dimension === 'persona' ? (row.persona_id as string | null) : null,
+      leads: num(row.leads),
+      handedOver,
+      accepted,
+      rejected,
+      acceptanceRate: ratio(accepted, accepted + rejected),
+      rejectionRate: ratio(rejected, accepted + rejected),
+      reachedSqlShare: ratio(num(row.reached_sql), handedOver),
+      reachedCustomerShare: ratio(num(row.won), handedOver),
+      rejectionReasons: reasonRows
+        .filter((reason) => keyOf(reason) === keyOf(row))
+        .map((reason) => ({
+          reason: reason.reason as RejectionReason,
+          count: num(reason.count),
+          share: ratio(num(reason.count), rejected),
+        }))
+        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    };
+  };
+  const groups = rows.map((row) => ({ dimension: row.dimension as Dimension, figures: toFigures(row) }));
+  const order = (a: LeadQualityGroupFigures, b: LeadQualityGroupFigures): number => b.leads - a.leads;
+  const empty = toFigures({ dimension: 'total' });
+  return {
+    filter,
+    total: groups.find((group) => group.dimension === 'total')?.figures ?? empty,
+    byCampaign: groups
+      .filter((g) => g.dimension === 'campaign')
+      .map((g) => g.figures)
+      .sort(order),
+    byPersona: groups
+      .filter((g) => g.dimension === 'persona')
+      .map((g) => g.figures)
+      .sort(order),
+  };
+}

@@ -1,0 +1,127 @@
+import type { Context } from '../../context';
+import type { Conditions } from '../../db/select';
+import { Campaign } from '../../entities/campaign.entity';
+import { StageKind } from '../../entities/enums';
+import type { FunnelStage } from '../../entities/funnel-stage.entity';
+import { enteredAtColumn } from './lead-facts.service';
+import { Persona } from '../../entities/persona.entity';
+import { User } from '../../entities/user.entity';
+import { badInput } from '../../schema/errors';
+import { assertExists } from '../references';
+
+/** Longest time range a report accepts. */
+export const MAX_RANGE_YEARS = 5;
+
+function addYears(date: Date, years: number): Date {
+  const copy = new Date(date.getTime());
+  copy.setUTCFullYear(copy.getUTCFullYear() + years);
+  return copy;
+}
+
+/**
+ * A half-open range [from, to): both real dates, from not after to, and (when both are given) at
+ * most five years long, so no report scans without bound by mistake.
+ */
+export function assertRange(
+  from: Date | null | undefined,
+  to: Date | null | undefined,
+  fromField: string,
+  toField: string,
+): void {
+  if (from && Number.isNaN(from.getTime())) throw badInput(fromField, `${fromField} is not a valid date`);
+  if (to && Number.isNaN(to.getTime())) throw badInput(toField, `${toField} is not a valid date`);
+  if (from && to && from > to) throw badInput(fromField, `${fromField} is after ${toField}`);
+  if (from && to && to > addYears(from, MAX_RANGE_YEARS)) {
+    throw badInput(toField, `${fromField} to ${toField} spans more than ${MAX_RANGE_YEARS} years`);
+  }
+}
+
+/** A bigint as a SQL literal; bit 63 of a mask is the sign bit of a PostgreSQL bigint. */
+export const bigintSql = (value: bigint): string => `(${BigInt.asIntN(64, value).toString()})::bigint`;
+
+export const bitOf = (stage: FunnelStage): bigint => 1n << BigInt(stage.slot);
+
+/**
+ * The stages whose entry means a lead reached `stage`: the stage itself and, for an open or won
+ * stage, every later open or won stage (a lead that skipped it still passed it). A lost stage is
+ * reached only by entering it.
+ */
+export function reachStages(stages: readonly FunnelStage[], stage: FunnelStage): FunnelStage[] {
+  if (stage.kind === StageKind.LOST) return [stage];
+  return stages.filter((other) => other.kind !== StageKind.LOST && other.position >= stage.position);
+}
+
+export const maskOf = (stages: readonly FunnelStage[]): bigint => stages.reduce((mask, s) => mask | bitOf(s), 0n);
+
+/** The stage an open stage converts to: the next open or won stage in funnel order. */
+export function nextStageOf(stages: readonly FunnelStage[], stage: FunnelStage): FunnelStage | undefined {
+  if (stage.kind !== StageKind.OPEN) return undefined;
+  return stages.find((other) => other.kind !== StageKind.LOST && other.position > stage.position);
+}
+
+/** SQL for the first time a lead of alias `f` reached `stage` (null when it never did). */
+export function firstReachSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): string {
+  const columns = reachStages(stages, stage).map((s) => `${alias}.${enteredAtColumn(s.slot)}`);
+  return columns.length === 1 ? columns[0]! : `LEAST(${columns.join(', ')})`;
+}
+
+/** SQL: the lead of alias `f` ever moved from `stage` to a stage earlier in the current order. */
+export function movedBackSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): string {
+  const earlier = stages.filter((other) => other.position < stage.position);
+  const pattern = earlier.reduce((mask, s) => mask | (1n << BigInt((stage.slot % 4) * 16 + s.slot)), 0n);
+  if (pattern === 0n) return 'false';
+  return `${alias}.moves${Math.floor(stage.slot / 4)} & ${bigintSql(pattern)} <> 0`;
+}
+
+export function stageByKey(stages: readonly FunnelStage[], key: string): FunnelStage | undefined {
+  return stages.find((stage) => stage.key === key);
+}
+
+/** Who is in a report: leads created in [createdFrom, createdTo), optionally narrowed. */
+export interface CohortFilter {
+  createdFrom?: Date | null;
+  createdTo?: Date | null;
+  campaignId?: string | null;
+  channel?: string | null;
+  personaId?: string | null;
+  ownerId?: string | null;
+}
+
+/** Checks the filter's range and that the ids it names exist (NOT_FOUND naming `filter.x`). */
+export async function assertCohortFilter(ctx: Context, filter: CohortFilter, prefix = 'filter'): Promise<void> {
+  assertRange(filter.createdFrom, filter.createdTo, `${prefix}.createdFrom`, `${prefix}.createdTo`);
+  await assertExists(ctx, Campaign, 'campaign', filter.campaignId, `${prefix}.campaignId`);
+  await assertExists(ctx, Persona, 'persona', filter.personaId, `${prefix}.personaId`);
+  await assertExists(ctx, User, 'user', filter.ownerId, `${prefix}.ownerId`);
+}
+
+/** The cohort as conditions on an alias with created_at, campaign_id, persona_id, owner_id columns. */
+export function addCohortConditions(where: Conditions, alias: string, filter: CohortFilter): void {
+  if (filter.createdFrom) where.add(`${alias}.created_at >= ${where.param(filter.createdFrom)}`);
+  if (filter.createdTo) where.add(`${alias}.created_at < ${where.param(filter.createdTo)}`);
+  if (filter.campaignId) where.add(`${alias}.campaign_id = ${where.param(filter.campaignId)}`);
+  if (filter.personaId) where.add(`${alias}.persona_id = ${where.param(filter.personaId)}`);
+  if (filter.ownerId) where.add(`${alias}.owner_id = ${where.param(filter.ownerId)}`);
+  if (filter.channel) {
+    where.add(
+      `${alias}.campaign_id IN (SELECT c.id FROM campaign c WHERE c.channel = ${where.param(filter.channel)}::campaign_channel)`,
+    );
+  }
+}
+
+/** count(*) and friends arrive as strings (bigint); metrics are far below 2^53. */
+export const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+/** numerator / denominator, or null when there is nothing to divide by. */
+export const ratio = (numerator: number, denominator: number): number | null =>
+  denominator > 0 ? numerator / denominator : null;
+
+/** [p50, p90] from `percentile_cont(ARRAY[0.5, 0.9])`, or nulls when no value was aggregated. */
+export function percentiles(value: unknown): [number | null, number | null] {
+  if (!Array.isArray(value)) return [null, null];
+  const [p50, p90] = value as Array<number | string | null>;
+  return [
+    p50 === null || p50 === undefined ? null : Number(p50),
+    p90 === null || p90 === undefined ? null : Number(p90),
+  ];
+}
