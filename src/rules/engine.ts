@@ -108,12 +108,12 @@ export async function runVersion(
   facts: Facts,
   mode: RunMode = 'engine',
 ): Promise<{ fired: RuleRun[]; failed: RuleRun[] }> {
-  const runFacts: Facts = { ...facts };
-  for (const name of version.attributeFacts) if (!(name in runFacts)) runFacts[name] = null;
   if (mode === 'fast') {
-    const outcomes = version.fast(runFacts);
+    const outcomes = version.fast(facts);
     return { fired: outcomes.filter((o) => o.result), failed: outcomes.filter((o) => !o.result) };
   }
+  const runFacts: Facts = { ...facts };
+  for (const name of version.attributeFacts) if (!(name in runFacts)) runFacts[name] = null;
   const byRuleOrder = (a: RuleRun, b: RuleRun): number =>
     (version.order.get(a.name) ?? 0) - (version.order.get(b.name) ?? 0);
   const engine = version.pool.pop() ?? newEngine(version);

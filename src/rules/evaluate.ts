@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RuleSetKind } from '../entities/enums';
 import type { ScoreCaps } from '../entities/rule-set-version.entity';
 import { runVersion, type CompiledVersion, type RuleRun, type RunMode } from './engine';
@@ -52,6 +53,8 @@ export interface VersionRef {
  */
 export interface ScoreExplanation {
   evaluatedAt: string;
+  /** SHA-1 of everything below except the time: equal digests mean an identical explanation. */
+  digest: string;
   versions: VersionRef[];
   rawFit: number;
   rawEngagement: number;
@@ -99,7 +102,7 @@ function nearMiss(result: RuleRun, version: CompiledVersion): NearMiss | undefin
   if (!Array.isArray(top.all) || top.all.length < 2) return undefined;
   const failing = top.all.filter((part) => part.result === false);
   if (failing.length !== 1) return undefined;
-  const params = (result.event?.params ?? {});
+  const params = result.event?.params ?? {};
   const wouldGive =
     version.kind === RuleSetKind.SCORING
       ? `${String(params.points)} ${String(params.dimension)}`
@@ -198,29 +201,30 @@ export async function evaluate(
     null,
   );
 
+  const content = {
+    versions: [...scoring, ...qualification].map((version) => ({
+      ruleSetId: version.ruleSetId,
+      ruleSetName: version.ruleSetName,
+      ruleSetVersionId: version.versionId,
+      number: version.number,
+    })),
+    rawFit,
+    rawEngagement,
+    caps,
+    fitScore,
+    engagementScore,
+    score,
+    fired,
+    qualification: qualifying,
+    qualifiesFor: qualify?.stage ?? null,
+    nearMisses: nearMisses.slice(0, 10),
+  };
+  const digest = createHash('sha1').update(JSON.stringify(content)).digest('base64url');
   return {
     fitScore,
     engagementScore,
     score,
     qualify,
-    explanation: {
-      evaluatedAt: at.toISOString(),
-      versions: [...scoring, ...qualification].map((version) => ({
-        ruleSetId: version.ruleSetId,
-        ruleSetName: version.ruleSetName,
-        ruleSetVersionId: version.versionId,
-        number: version.number,
-      })),
-      rawFit,
-      rawEngagement,
-      caps,
-      fitScore,
-      engagementScore,
-      score,
-      fired,
-      qualification: qualifying,
-      qualifiesFor: qualify?.stage ?? null,
-      nearMisses: nearMisses.slice(0, 10),
-    },
+    explanation: { evaluatedAt: at.toISOString(), digest, ...content },
   };
 }

@@ -27,13 +27,15 @@ export interface LeadState {
   fitScore: number;
   engagementScore: number;
   score: number;
+  /** Digest of the stored explanation: an evaluation with the same digest changes nothing. */
+  explanationDigest: string | null;
   facts: Facts;
 }
 
 const activityColumns = ACTIVITY_FACT_TYPES.flatMap((type) =>
   ACTIVITY_WINDOWS.map(
     (days) =>
-      `count(*) FILTER (WHERE a.type = '${type}' AND a.occurred_at > $2::timestamptz - interval '${days} days') AS "${activityFactName(type, days)}"`,
+      `(count(*) FILTER (WHERE a.type = '${type}' AND a.occurred_at > $2::timestamptz - interval '${days} days'))::int AS "${activityFactName(type, days)}"`,
   ),
 ).join(',\n      ');
 
@@ -45,6 +47,7 @@ const activityColumns = ACTIVITY_FACT_TYPES.flatMap((type) =>
 const FACTS_SQL = `
 SELECT l.id, l.stage_id, s.key AS stage_key, s.position AS stage_position, s.kind AS stage_kind,
   l.fit_score AS stored_fit_score, l.engagement_score AS stored_engagement_score, l.score AS stored_score,
+  l.score_explanation->>'digest' AS explanation_digest,
   l.job_title, l.company, l.industry, l.company_size, l.country, l.source, l.email, l.attributes,
   p.name AS persona, c.channel AS campaign_channel, l.owner_id IS NOT NULL AS has_owner,
   floor(extract(epoch FROM ($2::timestamptz - l.stage_entered_at)) / 86400)::int AS days_in_stage,
@@ -60,8 +63,8 @@ LEFT JOIN campaign c ON c.id = l.campaign_id
 CROSS JOIN LATERAL (
   SELECT
       ${activityColumns},
-      count(*) FILTER (WHERE a.type = 'PAGE_VIEW' AND a.occurred_at > $2::timestamptz - interval '30 days'
-        AND a.metadata->>'url' LIKE '%/pricing%') AS pricing_page_views_30d,
+      (count(*) FILTER (WHERE a.type = 'PAGE_VIEW' AND a.occurred_at > $2::timestamptz - interval '30 days'
+        AND a.metadata->>'url' LIKE '%/pricing%'))::int AS pricing_page_views_30d,
       floor(extract(epoch FROM ($2::timestamptz - max(a.occurred_at))) / 86400)::int AS days_since_last_activity,
       coalesce(bool_or(a.occurred_at > l.stage_entered_at), false) AS active_since_stage_entered
   FROM activity a WHERE a.lead_id = l.id AND a.occurred_at <= $2::timestamptz
@@ -85,6 +88,7 @@ type FactRow = Record<string, unknown> & {
   stored_fit_score: number;
   stored_engagement_score: number;
   stored_score: number;
+  explanation_digest: string | null;
   email: string;
   attributes: Record<string, unknown> | null;
 };
@@ -98,17 +102,14 @@ function toFactValue(definition: FactDefinition, raw: unknown): string | number 
 function factsOf(row: FactRow): Facts {
   const facts: Facts = {};
   const domain = row.email.slice(row.email.lastIndexOf('@') + 1);
-  const derived: Record<string, unknown> = {
-    ...row,
-    email_domain: domain,
-    is_free_email: FREE_EMAIL_DOMAINS.has(domain),
-    stage: row.stage_key,
-    // Replaced by freshly computed scores when scoring rules run in the same evaluation.
-    fit_score: row.stored_fit_score,
-    engagement_score: row.stored_engagement_score,
-    score: row.stored_score,
-  };
-  for (const definition of FACT_CATALOG) facts[definition.name] = toFactValue(definition, derived[definition.name]);
+  for (const definition of FACT_CATALOG) facts[definition.name] = toFactValue(definition, row[definition.name]);
+  facts.email_domain = domain;
+  facts.is_free_email = FREE_EMAIL_DOMAINS.has(domain);
+  facts.stage = row.stage_key;
+  // Replaced by freshly computed scores when scoring rules run in the same evaluation.
+  facts.fit_score = row.stored_fit_score;
+  facts.engagement_score = row.stored_engagement_score;
+  facts.score = row.stored_score;
   for (const [key, value] of Object.entries(row.attributes ?? {})) {
     if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
       facts[`attributes.${key}`] = value as string | number | boolean | null;
@@ -137,6 +138,7 @@ export async function loadLeadStates(
     fitScore: row.stored_fit_score,
     engagementScore: row.stored_engagement_score,
     score: row.stored_score,
+    explanationDigest: row.explanation_digest,
     facts: factsOf(row),
   }));
 }

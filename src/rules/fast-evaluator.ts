@@ -65,8 +65,11 @@ function compileNode(node: Record<string, unknown>): Check {
   const value = node.value;
   const test = OPERATORS[operator];
   if (!test) throw new Error(`operator ${operator} has no compiled form`);
+  // A custom attribute the lead does not have reads as null, as the engine path supplies it.
+  const attribute = fact.startsWith('attributes.');
   return (facts) => {
-    const actual = facts[fact];
+    const found = facts[fact];
+    const actual = found === undefined && attribute ? null : found;
     return { fact, operator, value, factResult: actual, result: test(actual, value) };
   };
 }

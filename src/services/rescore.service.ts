@@ -13,7 +13,7 @@ import { notFound } from '../schema/errors';
 
 const QUEUE = 'rescore';
 const DAILY_QUEUE = 'rescore-daily';
-export const RESCORE_CHUNK = 500;
+export const RESCORE_CHUNK = 1000;
 
 /** The PostgreSQL-backed queue (pg-boss) of this process, when it runs background work. */
 let boss: PgBoss | undefined;

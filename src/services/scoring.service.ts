@@ -116,34 +116,48 @@ function scoresDiffer(state: LeadState, evaluation: Evaluation): boolean {
   );
 }
 
+/**
+ * Writes what changed. A lead whose scores, stage and explanation (by digest) are what is stored
+ * already is left alone, so a daily re-score writes only the leads whose facts moved; its
+ * `scoredAt` stays at the evaluation that last changed something. The rows go to PostgreSQL as
+ * one JSON document rather than arrays of escaped strings.
+ */
 async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promise<void> {
-  if (outcomes.length === 0) return;
   const db = managerOf(tx);
+  const rows = outcomes
+    .filter(
+      ({ state, evaluation, target }) =>
+        target || scoresDiffer(state, evaluation) || state.explanationDigest !== evaluation.explanation.digest,
+    )
+    .map(({ state, evaluation, target }) => ({
+      id: state.id,
+      fit: evaluation.fitScore,
+      engagement: evaluation.engagementScore,
+      score: evaluation.score,
+      explanation: evaluation.explanation,
+      stage_id: target?.id ?? null,
+      changed: Boolean(target) || scoresDiffer(state, evaluation),
+    }));
+  if (rows.length === 0) return;
   await db.query(
     `UPDATE lead l SET fit_score = u.fit, engagement_score = u.engagement, score = u.score,
-       scored_at = $8, score_explanation = u.explanation,
+       scored_at = $2, score_explanation = u.explanation,
        stage_id = coalesce(u.stage_id, l.stage_id),
-       stage_entered_at = CASE WHEN u.stage_id IS NULL THEN l.stage_entered_at ELSE $8 END,
+       stage_entered_at = CASE WHEN u.stage_id IS NULL THEN l.stage_entered_at ELSE $2 END,
        version = l.version + CASE WHEN u.changed THEN 1 ELSE 0 END,
        updated_at = CASE WHEN u.changed THEN now() ELSE l.updated_at END
-     FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::jsonb[], $6::uuid[], $7::bool[])
-       AS u(id, fit, engagement, score, explanation, stage_id, changed)
+     FROM jsonb_to_recordset($1::jsonb)
+       AS u(id uuid, fit int, engagement int, score int, explanation jsonb, stage_id uuid, changed bool)
      WHERE l.id = u.id`,
-    [
-      outcomes.map(({ state }) => state.id),
-      outcomes.map(({ evaluation }) => evaluation.fitScore),
-      outcomes.map(({ evaluation }) => evaluation.engagementScore),
-      outcomes.map(({ evaluation }) => evaluation.score),
-      outcomes.map(({ evaluation }) => JSON.stringify(evaluation.explanation)),
-      outcomes.map(({ target }) => target?.id ?? null),
-      outcomes.map(({ state, evaluation, target }) => Boolean(target) || scoresDiffer(state, evaluation)),
-      at,
-    ],
+    [JSON.stringify(rows), at],
   );
   const moves = outcomes.filter((outcome): outcome is Outcome & { target: FunnelStage } => Boolean(outcome.target));
   if (moves.length === 0) return;
   // Leads moved by the rules get their metric rollups rebuilt before the transaction commits.
-  await markLeadsChanged(tx, moves.map(({ state }) => state.id));
+  await markLeadsChanged(
+    tx,
+    moves.map(({ state }) => state.id),
+  );
   await db.query(
     `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, rule_set_version_id, reason)
      SELECT u.lead_id, u.from_id, u.to_id, $4, 'RULE', u.version_id, u.reason
