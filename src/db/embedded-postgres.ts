@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,37 +31,34 @@ function systemUserIds(): { uid: number; gid: number } | undefined {
 }
 
 /**
- * When we run as root, the unprivileged user must be able to walk down to the data folder.
- * A project cloned into a private folder (`mktemp -d` is mode 700) is out of its reach; then the
- * data lives in a folder of our own under /var/lib, still one per project and reused across starts.
+ * When we run as root, PostgreSQL runs as an unprivileged system user, which must be able to walk
+ * down to its binaries (in node_modules) and its data folder. A project cloned into a private
+ * folder (`mktemp -d` is mode 700) is out of its reach: such folders get the search bit for others
+ * (o+x: enter, not list), the least that lets the server start.
  */
-function reachableDataDir(wanted: string): string {
-  if (!isRoot()) return wanted;
+function grantTraversal(paths: string[]): void {
+  if (!isRoot()) return;
   const ids = systemUserIds();
-  let dir = path.dirname(path.resolve(wanted));
-  for (;;) {
-    if (fs.existsSync(dir)) {
-      const stat = fs.statSync(dir);
-      const traversable =
-        (stat.mode & 0o001) !== 0 ||
-        (ids !== undefined && stat.uid === ids.uid && (stat.mode & 0o100) !== 0) ||
-        (ids !== undefined && stat.gid === ids.gid && (stat.mode & 0o010) !== 0);
-      if (!traversable) {
-        const fallback = path.join(
-          '/var/lib/smarketing-api',
-          createHash('sha256').update(path.resolve(wanted)).digest('hex').slice(0, 16),
-        );
-        logger.warn(
-          { wanted, fallback, blockedAt: dir },
-          'the PostgreSQL system user cannot reach the data folder; using a folder of its own',
-        );
-        fs.mkdirSync(path.dirname(fallback), { recursive: true, mode: 0o755 });
-        return fallback;
+  const seen = new Set<string>();
+  for (const start of paths) {
+    let dir = path.resolve(start);
+    for (;;) {
+      if (!seen.has(dir) && fs.existsSync(dir)) {
+        seen.add(dir);
+        const stat = fs.statSync(dir);
+        const traversable =
+          (stat.mode & 0o001) !== 0 ||
+          (ids !== undefined && stat.uid === ids.uid && (stat.mode & 0o100) !== 0) ||
+          (ids !== undefined && stat.gid === ids.gid && (stat.mode & 0o010) !== 0);
+        if (!traversable) {
+          fs.chmodSync(dir, stat.mode | 0o001);
+          logger.warn({ dir }, `made ${dir} enterable (o+x) so the PostgreSQL system user can reach the project`);
+        }
       }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
     }
-    const parent = path.dirname(dir);
-    if (parent === dir) return wanted;
-    dir = parent;
   }
 }
 
@@ -146,7 +142,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   database: string;
 }): Promise<EmbeddedDatabase> {
-  const dataDir = reachableDataDir(options.dataDir);
+  const dataDir = path.resolve(options.dataDir);
+  grantTraversal([path.dirname(dataDir), __dirname]);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   const stale = await clearStaleServer(dataDir);
   if (stale === 'in-use') {
