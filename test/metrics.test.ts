@@ -246,6 +246,41 @@ describe('funnelReport', () => {
   });
 });
 
+describe('daily rollups', () => {
+  test('whole days come from funnel_daily, partial days from the leads: the numbers are the same', async () => {
+    const perLead = ok(
+      await gql(t, FUNNEL, { filter: { ...WINDOW, personaId: persona.id }, stages: CORE }),
+    ).funnelReport;
+    const counts = (report: any): unknown =>
+      report.stages.map(({ medianHoursToNext: _m, p90HoursToNext: _p, ...rest }: any) => rest);
+    for (const window of [
+      WINDOW,
+      { createdFrom: '2000-12-31T12:00:00Z', createdTo: '2001-01-01T00:30:00Z' },
+      { createdFrom: '2000-12-30T12:00:00Z', createdTo: '2001-01-02T12:00:00Z' },
+      { createdFrom: '2001-01-01T00:00:00Z', createdTo: '2001-01-01T00:00:00.001Z' },
+    ]) {
+      const byDay = ok(await gql(t, FUNNEL, { filter: window, stages: CORE })).funnelReport;
+      expect(byDay.leads).toBe(6);
+      expect(counts(byDay)).toEqual(counts(perLead));
+      expect(byDay.stages[0].medianHoursToNext).toBeCloseTo(8);
+    }
+  });
+
+  test('campaign figures over partial days equal those over whole days', async () => {
+    const figures = async (window: Record<string, string>): Promise<unknown> =>
+      ok(await gql(t, PERFORMANCE, { filter: { ...window, campaignIds: [campaignA.id] } })).campaignPerformance.map(
+        (row: any) => ({
+          ...row,
+          cost: null,
+          firstTouch: { ...row.firstTouch, costPerLead: null, costPerMql: null, roi: null },
+          linear: { ...row.linear, costPerLead: null, costPerMql: null, roi: null },
+        }),
+      );
+    const whole = await figures(WINDOW);
+    expect(await figures({ createdFrom: '2000-12-31T18:00:00Z', createdTo: '2001-01-01T06:00:00Z' })).toEqual(whole);
+  });
+});
+
 const SLA_REPORT = `query($slaId: ID!, $from: DateTimeISO!, $to: DateTimeISO!) {
   slaReport(slaId: $slaId, from: $from, to: $to) {
     total { cases met breached pending compliance medianHoursToComplete p90HoursToComplete }
@@ -665,5 +700,33 @@ describe('metrics refuse bad input', () => {
       'NOT_FOUND',
       'filter.campaignId',
     );
+  });
+});
+
+describe('the daily rollups agree with the per-lead rollups', () => {
+  test('funnel_daily and campaign_daily hold exactly the sums of lead_fact and lead_campaign_credit', async () => {
+    const keys = 'day, stage_id, entered_mask, reentered_mask, moves0, moves1, moves2, moves3';
+    const [funnel] = await t.dataSource.query(
+      `WITH kept AS (SELECT ${keys}, leads FROM funnel_daily WHERE leads <> 0),
+            summed AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, stage_id, entered_mask, reentered_mask,
+                         moves0, moves1, moves2, moves3, count(*)::int AS leads FROM lead_fact GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)
+       SELECT (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM summed) x)::int AS extra,
+              (SELECT count(*) FROM (SELECT * FROM summed EXCEPT SELECT * FROM kept) x)::int AS missing,
+              (SELECT count(*) FROM summed)::int AS rows`,
+    );
+    expect(funnel).toMatchObject({ extra: 0, missing: 0 });
+    expect(funnel.rows).toBeGreaterThan(0);
+    const [campaign] = await t.dataSource.query(
+      `WITH kept AS (SELECT day, campaign_id, entered_mask, first_touch_leads, round(credit::numeric, 6) AS credit,
+                       round(credit_deal::numeric, 4) AS credit_deal, first_touch_rejected FROM campaign_daily
+                     WHERE NOT (first_touch_leads = 0 AND round(credit::numeric, 9) = 0)),
+            summed AS (SELECT (created_at AT TIME ZONE 'UTC')::date, campaign_id, entered_mask, sum(first_touch::int)::int,
+                         round(sum(credit)::numeric, 6), round(sum(credit * coalesce(deal_value, 0))::numeric, 4),
+                         sum(CASE WHEN first_touch THEN rejected_count ELSE 0 END)::int
+                       FROM lead_campaign_credit GROUP BY 1, 2, 3)
+       SELECT (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM summed) x)::int AS extra,
+              (SELECT count(*) FROM (SELECT * FROM summed EXCEPT SELECT * FROM kept) x)::int AS missing`,
+    );
+    expect(campaign).toEqual({ extra: 0, missing: 0 });
   });
 });

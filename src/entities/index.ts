@@ -1,8 +1,10 @@
 import { Activity } from './activity.entity';
 import { ApiToken } from './api-token.entity';
 import { AuditEntry } from './audit-entry.entity';
+import { CampaignDaily, CampaignReasonDaily } from './campaign-daily.entity';
 import { Campaign } from './campaign.entity';
 import { Feedback } from './feedback.entity';
+import { FunnelDaily } from './funnel-daily.entity';
 import { FunnelStage } from './funnel-stage.entity';
 import { LeadCampaignCredit } from './lead-campaign-credit.entity';
 import { LeadFact } from './lead-fact.entity';
@@ -21,7 +23,10 @@ export const entities = [
   ApiToken,
   AuditEntry,
   Campaign,
+  CampaignDaily,
+  CampaignReasonDaily,
   Feedback,
+  FunnelDaily,
   FunnelStage,
   Lead,
   LeadCampaignCredit,

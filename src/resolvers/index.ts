@@ -4,6 +4,7 @@ import { FeedbackResolver } from './feedback.resolver';
 import { FunnelResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
+  FunnelStageMetricsResolver,
   LeadQualityGroupResolver,
   LeadSlaResolver,
   MetricsResolver,
@@ -22,6 +23,7 @@ export const resolvers = [
   CampaignResolver,
   FeedbackResolver,
   FunnelResolver,
+  FunnelStageMetricsResolver,
   LeadResolver,
   LeadQualityGroupResolver,
   LeadSlaResolver,

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
 import { Access } from '../auth/roles';
 import type { Context } from '../context';
 import { Campaign } from '../entities/campaign.entity';
@@ -7,10 +7,23 @@ import { Persona } from '../entities/persona.entity';
 import { User } from '../entities/user.entity';
 import { PageArgs, toConnection } from '../schema/connection';
 import { CampaignPerformance } from '../schema/metrics/campaign-performance.types';
-import { FunnelReport } from '../schema/metrics/funnel-report.types';
+import {
+  FunnelReport,
+  FunnelStageMetrics,
+  MEDIAN_HOURS_TO_NEXT,
+  P90_HOURS_TO_NEXT,
+} from '../schema/metrics/funnel-report.types';
 import { LeadQualityGroup, LeadQualityReport } from '../schema/metrics/lead-quality.types';
 import { CampaignPerformanceArgs, FunnelReportArgs, LeadQualityArgs } from '../schema/metrics/metric.inputs';
-import { GoalProgress, SlaCase, SlaCaseConnection, SlaCompliance, SlaReport } from '../schema/metrics/sla-report.types';
+import {
+  GoalProgress,
+  MEDIAN_HOURS_TO_COMPLETE,
+  P90_HOURS_TO_COMPLETE,
+  SlaCase,
+  SlaCaseConnection,
+  SlaCompliance,
+  SlaReport,
+} from '../schema/metrics/sla-report.types';
 import { campaignPerformance } from '../services/metrics/campaign-performance.service';
 import { funnelReport, type FunnelReportFigures } from '../services/metrics/funnel-report.service';
 import { leadQuality } from '../services/metrics/lead-quality.service';
@@ -84,6 +97,19 @@ export class MetricsResolver {
   }
 }
 
+@Resolver(() => FunnelStageMetrics)
+export class FunnelStageMetricsResolver {
+  @FieldResolver(() => Float, { nullable: true, description: MEDIAN_HOURS_TO_NEXT })
+  async medianHoursToNext(@Root() row: FunnelStageMetrics): Promise<number | null> {
+    return (await row.hoursToNext())[0];
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: P90_HOURS_TO_NEXT })
+  async p90HoursToNext(@Root() row: FunnelStageMetrics): Promise<number | null> {
+    return (await row.hoursToNext())[1];
+  }
+}
+
 @Resolver(() => SlaReport)
 export class SlaReportResolver {
   @FieldResolver(() => SlaCaseConnection, {
@@ -100,6 +126,16 @@ export class SlaReportResolver {
 
 @Resolver(() => SlaCompliance)
 export class SlaComplianceResolver {
+  @FieldResolver(() => Float, { nullable: true, description: MEDIAN_HOURS_TO_COMPLETE })
+  async medianHoursToComplete(@Root() compliance: SlaCompliance): Promise<number | null> {
+    return (await compliance.hoursToComplete())[0];
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: P90_HOURS_TO_COMPLETE })
+  async p90HoursToComplete(@Root() compliance: SlaCompliance): Promise<number | null> {
+    return (await compliance.hoursToComplete())[1];
+  }
+
   @FieldResolver(() => User, { nullable: true })
   owner(@Root() compliance: SlaCompliance, @Ctx() ctx: Context): Promise<User | null> | null {
     return compliance.ownerId ? ctx.loaders.user.load(compliance.ownerId) : null;

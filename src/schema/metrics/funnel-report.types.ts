@@ -49,15 +49,8 @@ export class FunnelStageMetrics {
   })
   conversionToNext: number | null;
 
-  @Field(() => Float, {
-    nullable: true,
-    description:
-      'Median, in hours, over leads that entered this stage and later reached nextStage: the time from their first entry into this stage to their first entry into nextStage or any later open or won stage (interpolated, PostgreSQL percentile_cont). Leads that reached nextStage before first entering this stage are left out. Null when there is no such lead.',
-  })
-  medianHoursToNext: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'The 90th percentile of the same times as medianHoursToNext.' })
-  p90HoursToNext: number | null;
+  /** [median, p90] of the hours to the next stage; see the field resolvers in metrics.resolver.ts. */
+  hoursToNext: () => Promise<[number | null, number | null]>;
 }
 
 @ObjectType({
@@ -87,3 +80,7 @@ export class FunnelReport {
   @Field(() => [FunnelStageMetrics], { description: 'Every stage, in funnel order.' })
   stages: FunnelStageMetrics[];
 }
+
+export const MEDIAN_HOURS_TO_NEXT =
+  'Median, in hours, over leads that entered this stage and later reached nextStage: the time from their first entry into this stage to their first entry into nextStage or any later open or won stage (interpolated, PostgreSQL percentile_cont). Leads that reached nextStage before first entering this stage are left out. Null when there is no such lead. Computed from the per-lead rows, only when selected.';
+export const P90_HOURS_TO_NEXT = 'The 90th percentile of the same times as medianHoursToNext.';

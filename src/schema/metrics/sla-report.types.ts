@@ -95,15 +95,8 @@ export class SlaCompliance {
   })
   compliance: number | null;
 
-  @Field(() => Float, {
-    nullable: true,
-    description:
-      'Median hours from startedAt to completedAt over the completed cases, on time or late (response time for RESPONSE_TIME; time to the required attempts for FOLLOW_UP). Null without completed cases or for LEAD_VOLUME.',
-  })
-  medianHoursToComplete: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'The 90th percentile of the same hours.' })
-  p90HoursToComplete: number | null;
+  /** [median, p90]; see the field resolvers in metrics.resolver.ts. */
+  hoursToComplete: () => Promise<[number | null, number | null]>;
 }
 
 @ObjectType({
@@ -191,3 +184,7 @@ export class GoalProgress {
   @Field(() => Float, { description: 'max(0, target − actual) / days left in the period (0 once it has ended).' })
   dailyRateNeeded: number;
 }
+
+export const MEDIAN_HOURS_TO_COMPLETE =
+  'Median hours from startedAt to completedAt over the completed cases, on time or late (response time for RESPONSE_TIME; time to the required attempts for FOLLOW_UP), interpolated. Null without completed cases or for LEAD_VOLUME. Computed only when selected.';
+export const P90_HOURS_TO_COMPLETE = 'The 90th percentile of the same hours as medianHoursToComplete.';

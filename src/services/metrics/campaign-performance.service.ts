@@ -6,7 +6,19 @@ import { StageKind, type CampaignChannel, type RejectionReason } from '../../ent
 import type { FunnelStage } from '../../entities/funnel-stage.entity';
 import { listStages } from '../funnel.service';
 import { assertAllExist } from '../references';
-import { assertRange, bigintSql, maskOf, num, ratio, reachStages, stageByKey } from './metric-helpers';
+import { CAMPAIGN_VALUES } from './lead-facts.service';
+import {
+  assertRange,
+  bigintSql,
+  daysCondition,
+  edgesCondition,
+  maskOf,
+  num,
+  ratio,
+  reachStages,
+  splitByDay,
+  stageByKey,
+} from './metric-helpers';
 
 export interface CampaignPerformanceFilter {
   createdFrom?: Date | null;
@@ -117,7 +129,8 @@ function attribution(
 
 /**
  * Per campaign, first-touch and linear multi-touch side by side, over the leads created in the
- * window. Two statements over lead_campaign_credit (figures, then rejection reasons).
+ * window. Two statements (figures, then rejection reasons) over the daily rollups for whole days
+ * and lead_campaign_credit for the partial days at the window's ends.
  */
 export async function campaignPerformance(
   ctx: Context,
@@ -127,12 +140,24 @@ export async function campaignPerformance(
   if (filter.campaignIds) await assertAllExist(ctx, Campaign, 'campaign', filter.campaignIds, 'filter.campaignIds');
   const masks = outcomeMasks(await listStages(ctx));
   const where = new Conditions();
-  if (filter.createdFrom) where.add(`c.created_at >= ${where.param(filter.createdFrom)}`);
-  if (filter.createdTo) where.add(`c.created_at < ${where.param(filter.createdTo)}`);
-  if (filter.campaignIds) where.add(`c.campaign_id = ANY(${where.param(filter.campaignIds)}::uuid[])`);
+  // Whole UTC days from the daily rollups, the partial days at the ends from the credit rows.
+  const split = splitByDay(filter.createdFrom, filter.createdTo);
+  const values = CAMPAIGN_VALUES.map(([column]) => column).join(', ');
+  const edgeCondition = edgesCondition(where, 'e', split.edges);
+  const dayCondition = split.days ? daysCondition(where, 'd', split.days) : 'false';
+  const rowsSource = `(SELECT d.campaign_id, d.entered_mask, ${values} FROM campaign_daily d WHERE ${dayCondition}
+      UNION ALL SELECT e.campaign_id, e.entered_mask, ${CAMPAIGN_VALUES.map(([column, value]) => `${value('e')} AS ${column}`).join(', ')}
+      FROM lead_campaign_credit e WHERE ${edgeCondition}) c`;
+  const reasonsSource = `(SELECT d.campaign_id, d.reason, d.first_touch AS ft, d.credit AS lin FROM campaign_reason_daily d WHERE ${dayCondition}
+      UNION ALL SELECT e.campaign_id, r.reason, e.first_touch::int, e.credit
+      FROM lead_campaign_credit e CROSS JOIN LATERAL unnest(e.rejection_reasons) AS r(reason)
+      WHERE e.rejected_count > 0 AND (${edgeCondition})) c`;
+  const chosen = new Conditions();
+  chosen.params.push(...where.params);
+  if (filter.campaignIds) chosen.add(`c.campaign_id = ANY(${chosen.param(filter.campaignIds)}::uuid[])`);
   if (filter.channel) {
-    where.add(
-      `c.campaign_id IN (SELECT id FROM campaign WHERE channel = ${where.param(filter.channel)}::campaign_channel)`,
+    chosen.add(
+      `c.campaign_id IN (SELECT id FROM campaign WHERE channel = ${chosen.param(filter.channel)}::campaign_channel)`,
     );
   }
   const won = `c.entered_mask & ${masks.won} <> 0`;
@@ -141,27 +166,25 @@ export async function campaignPerformance(
     selectRows<Record<string, unknown>>(
       db,
       `SELECT c.campaign_id,
-         count(*) FILTER (WHERE c.first_touch) AS ft_leads, sum(c.credit) AS lin_leads,
-         count(*) FILTER (WHERE c.first_touch AND c.entered_mask & ${masks.mql} <> 0) AS ft_mqls,
+         sum(c.first_touch_leads) AS ft_leads, sum(c.credit) AS lin_leads,
+         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.mql} <> 0) AS ft_mqls,
          sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.mql} <> 0) AS lin_mqls,
-         count(*) FILTER (WHERE c.first_touch AND c.entered_mask & ${masks.sql} <> 0) AS ft_sqls,
+         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.sql} <> 0) AS ft_sqls,
          sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.sql} <> 0) AS lin_sqls,
-         count(*) FILTER (WHERE c.first_touch AND ${won}) AS ft_customers,
+         sum(c.first_touch_leads) FILTER (WHERE ${won}) AS ft_customers,
          sum(c.credit) FILTER (WHERE ${won}) AS lin_customers,
-         sum(c.deal_value::float8) FILTER (WHERE c.first_touch AND ${won}) AS ft_revenue,
-         sum(c.credit * c.deal_value::float8) FILTER (WHERE ${won}) AS lin_revenue,
-         sum(c.accepted_count) FILTER (WHERE c.first_touch) AS ft_accepted, sum(c.credit * c.accepted_count) AS lin_accepted,
-         sum(c.rejected_count) FILTER (WHERE c.first_touch) AS ft_rejected, sum(c.credit * c.rejected_count) AS lin_rejected
-       FROM lead_campaign_credit c ${where.where()} GROUP BY c.campaign_id`,
-      where.params,
+         sum(c.first_touch_deal) FILTER (WHERE ${won}) AS ft_revenue,
+         sum(c.credit_deal) FILTER (WHERE ${won}) AS lin_revenue,
+         sum(c.first_touch_accepted) AS ft_accepted, sum(c.credit_accepted) AS lin_accepted,
+         sum(c.first_touch_rejected) AS ft_rejected, sum(c.credit_rejected) AS lin_rejected
+       FROM ${rowsSource} ${chosen.where()} GROUP BY c.campaign_id`,
+      chosen.params,
     ),
     selectRows<Record<string, unknown>>(
       db,
-      `SELECT c.campaign_id, r.reason, count(*) FILTER (WHERE c.first_touch) AS ft, sum(c.credit) AS lin
-       FROM lead_campaign_credit c CROSS JOIN LATERAL unnest(c.rejection_reasons) AS r(reason)
-       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} c.rejected_count > 0
-       GROUP BY c.campaign_id, r.reason`,
-      where.params,
+      `SELECT c.campaign_id, c.reason, sum(c.ft) AS ft, sum(c.lin) AS lin FROM ${reasonsSource}
+       ${chosen.where()} GROUP BY c.campaign_id, c.reason`,
+      chosen.params,
     ),
   ]);
   const byCampaign = new Map(rows.map((row) => [row.campaign_id as string, row]));

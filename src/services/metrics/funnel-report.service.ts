@@ -7,6 +7,9 @@ import { listStages, stageByKeyOrThrow } from '../funnel.service';
 import { enteredAtColumn, leadSummarySql } from './lead-facts.service';
 import {
   addCohortConditions,
+  daysCondition,
+  edgesCondition,
+  splitByDay,
   assertCohortFilter,
   bigintSql,
   bitOf,
@@ -32,8 +35,8 @@ export interface FunnelStageFigures {
   reentered: number;
   reachedShare: number | null;
   conversionToNext: number | null;
-  medianHoursToNext: number | null;
-  p90HoursToNext: number | null;
+  /** [median, p90] hours to the next stage; computed on first call, one statement for all stages. */
+  hoursToNext: () => Promise<[number | null, number | null]>;
 }
 
 export interface FunnelReportFigures {
@@ -43,6 +46,8 @@ export interface FunnelReportFigures {
   recycled: number;
   stages: FunnelStageFigures[];
 }
+
+const ROLLUP_COLUMNS = 'stage_id, entered_mask, reentered_mask, moves0, moves1, moves2, moves3';
 
 /** Hours from the first entry into `stage` to the first reach of the next stage after it. */
 function hoursToNextSql(stages: FunnelStage[], stage: FunnelStage, next: FunnelStage): { value: string; when: string } {
@@ -54,9 +59,47 @@ function hoursToNextSql(stages: FunnelStage[], stage: FunnelStage, next: FunnelS
   };
 }
 
+const onlyDates = (filter: CohortFilter): boolean =>
+  !filter.campaignId && !filter.channel && !filter.personaId && !filter.ownerId;
+
 /**
- * The funnel of a cohort, one SQL statement over the per-lead rollup (or, with `asOf`, over the
- * same per-lead summary computed from the history up to that instant).
+ * The per-lead rows of the cohort as `f`: lead_fact, or with `asOf` the same summary computed
+ * from the history up to then. Every row has weight `n` = 1.
+ */
+function leadRowsSource(where: Conditions, filter: CohortFilter, asOf: Date | null): string {
+  if (asOf) {
+    const cohort = new Conditions();
+    cohort.params.push(...where.params);
+    addCohortConditions(cohort, 'l', filter);
+    const bound = cohort.param(asOf);
+    cohort.add(`l.created_at <= ${bound}`);
+    where.params.splice(0, where.params.length, ...cohort.params);
+    return `(SELECT s.*, 1 AS n FROM (${leadSummarySql(cohort.parts.join(' AND '), `${bound}::timestamptz`)}) s) f`;
+  }
+  const cohort = new Conditions();
+  cohort.params.push(...where.params);
+  addCohortConditions(cohort, 'e', filter);
+  where.params.splice(0, where.params.length, ...cohort.params);
+  return `(SELECT e.*, 1 AS n FROM lead_fact e ${cohort.where()}) f`;
+}
+
+/**
+ * The rows counted: for a cohort bounded by dates only, the whole UTC days come from funnel_daily
+ * (weight n = the leads sharing a row) and the partial days at the ends from lead_fact; any other
+ * filter, or asOf, reads per-lead rows.
+ */
+function countedSource(where: Conditions, filter: CohortFilter, asOf: Date | null): string {
+  if (asOf || !onlyDates(filter)) return leadRowsSource(where, filter, asOf);
+  const split = splitByDay(filter.createdFrom, filter.createdTo);
+  const edges = `SELECT ${ROLLUP_COLUMNS}, 1 AS n FROM lead_fact e WHERE ${edgesCondition(where, 'e', split.edges)}`;
+  if (!split.days) return `(${edges}) f`;
+  return `(SELECT ${ROLLUP_COLUMNS}, leads AS n FROM funnel_daily d WHERE ${daysCondition(where, 'd', split.days)}
+           UNION ALL ${edges}) f`;
+}
+
+/**
+ * The funnel of a cohort: counts in one statement over the rollups; the times to the next stage,
+ * which no rollup can sum, in one more statement over the per-lead rows, only when asked for.
  */
 export async function funnelReport(
   ctx: Context,
@@ -69,44 +112,29 @@ export async function funnelReport(
   const shown = stageKeys ? await Promise.all(stageKeys.map((key) => stageByKeyOrThrow(ctx, key, 'stages'))) : null;
   const stages = await listStages(ctx);
   const where = new Conditions();
-  let source = 'lead_fact f';
-  if (asOf) {
-    const cohort = new Conditions();
-    addCohortConditions(cohort, 'l', filter);
-    const bound = cohort.param(asOf);
-    cohort.add(`l.created_at <= ${bound}`);
-    source = `(${leadSummarySql(cohort.parts.join(' AND '), `${bound}::timestamptz`)}) f`;
-    where.params.push(...cohort.params);
-  } else {
-    addCohortConditions(where, 'f', filter);
-  }
-
-  const selects = ['count(*) AS leads', 'count(*) FILTER (WHERE f.reentered_mask <> 0) AS recycled'];
+  const sum = (condition: string): string => `coalesce(sum(f.n) FILTER (WHERE ${condition}), 0)`;
+  const selects = ['coalesce(sum(f.n), 0) AS leads', `${sum('f.reentered_mask <> 0')} AS recycled`];
   stages.forEach((stage, i) => {
     const bit = bigintSql(bitOf(stage));
     selects.push(
-      `count(*) FILTER (WHERE f.entered_mask & ${bit} <> 0) AS entered_${i}`,
-      `count(*) FILTER (WHERE f.entered_mask & ${bigintSql(maskOf(reachStages(stages, stage)))} <> 0) AS reached_${i}`,
-      `count(*) FILTER (WHERE f.stage_id = ${where.param(stage.id)}::uuid) AS current_${i}`,
-      `count(*) FILTER (WHERE ${movedBackSql(stages, stage)}) AS moved_back_${i}`,
-      `count(*) FILTER (WHERE f.reentered_mask & ${bit} <> 0) AS reentered_${i}`,
+      `${sum(`f.entered_mask & ${bit} <> 0`)} AS entered_${i}`,
+      `${sum(`f.entered_mask & ${bigintSql(maskOf(reachStages(stages, stage)))} <> 0`)} AS reached_${i}`,
+      `${sum(`f.stage_id = ${where.param(stage.id)}::uuid`)} AS current_${i}`,
+      `${sum(movedBackSql(stages, stage))} AS moved_back_${i}`,
+      `${sum(`f.reentered_mask & ${bit} <> 0`)} AS reentered_${i}`,
     );
-    const next = nextStageOf(stages, stage);
-    if (next) {
-      const hours = hoursToNextSql(stages, stage, next);
-      selects.push(
-        `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${hours.value}) FILTER (WHERE ${hours.when}) AS hours_${i}`,
-      );
-    }
   });
+  const source = countedSource(where, filter, asOf);
   const [row] = await selectRows<Record<string, unknown>>(
     managerOf(ctx),
-    `SELECT ${selects.join(',\n  ')} FROM ${source} ${where.where()}`,
+    `SELECT ${selects.join(',\n  ')} FROM ${source}`,
     where.params,
   );
   const figures = row ?? {};
   const leads = num(figures.leads);
   const reachedOf = (index: number): number => num(figures[`reached_${index}`]);
+  let hours: Promise<Record<string, unknown>> | undefined;
+  const allHours = (): Promise<Record<string, unknown>> => (hours ??= hoursToNextOf(ctx, stages, filter, asOf));
   return {
     filter,
     asOf,
@@ -117,7 +145,6 @@ export async function funnelReport(
       const next = nextStageOf(stages, stage) ?? null;
       const reached = reachedOf(i);
       const entered = num(figures[`entered_${i}`]);
-      const [median, p90] = percentiles(figures[`hours_${i}`]);
       const result: FunnelStageFigures = {
         stage,
         nextStage: next,
@@ -129,10 +156,36 @@ export async function funnelReport(
         reentered: num(figures[`reentered_${i}`]),
         reachedShare: ratio(reached, leads),
         conversionToNext: next ? ratio(reachedOf(stages.indexOf(next)), reached) : null,
-        medianHoursToNext: median,
-        p90HoursToNext: p90,
+        hoursToNext: async () => (next ? percentiles((await allHours())[`hours_${i}`]) : [null, null]),
       };
       return [result];
     }),
   };
+}
+
+/** Median and p90 of the hours to the next stage, for every stage that has one, in one statement. */
+async function hoursToNextOf(
+  ctx: Context,
+  stages: FunnelStage[],
+  filter: CohortFilter,
+  asOf: Date | null,
+): Promise<Record<string, unknown>> {
+  const selects: string[] = [];
+  stages.forEach((stage, i) => {
+    const next = nextStageOf(stages, stage);
+    if (!next) return;
+    const hours = hoursToNextSql(stages, stage, next);
+    selects.push(
+      `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${hours.value}) FILTER (WHERE ${hours.when}) AS hours_${i}`,
+    );
+  });
+  if (selects.length === 0) return {};
+  const where = new Conditions();
+  const source = leadRowsSource(where, filter, asOf);
+  const [row] = await selectRows<Record<string, unknown>>(
+    managerOf(ctx),
+    `SELECT ${selects.join(',\n  ')} FROM ${source}`,
+    where.params,
+  );
+  return row ?? {};
 }

@@ -89,20 +89,37 @@ const FACT_COLUMNS = [
   'rejection_reasons',
 ];
 
-function upsertFactsSql(leadCondition: string): string {
-  return `INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')})
-    ${leadSummarySql(leadCondition, "'infinity'::timestamptz")}
-    ON CONFLICT (lead_id) DO UPDATE SET ${FACT_COLUMNS.slice(1)
-      .map((column) => `${column} = EXCLUDED.${column}`)
-      .join(', ')}`;
+const FUNNEL_KEY = ['day', 'stage_id', 'entered_mask', 'reentered_mask', 'moves0', 'moves1', 'moves2', 'moves3'];
+const funnelKeyOf = (alias: string): string =>
+  `(${alias}.created_at AT TIME ZONE 'UTC')::date AS day, ${FUNNEL_KEY.slice(1)
+    .map((c) => `${alias}.${c}`)
+    .join(', ')}`;
+
+/**
+ * Upserts the facts of the leads `$1` and moves their weight in funnel_daily from
+ * their old row's key to their new one, in one statement (so its row locks are taken in key order).
+ */
+function upsertFactsSql(): string {
+  const keys = FUNNEL_KEY.join(', ');
+  return `WITH new AS (${leadSummarySql('l.id = ANY($1::uuid[])', "'infinity'::timestamptz")}),
+    old AS (SELECT * FROM lead_fact WHERE lead_id = ANY($1::uuid[])),
+    up AS (
+      INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) SELECT ${FACT_COLUMNS.join(', ')} FROM new
+      ON CONFLICT (lead_id) DO UPDATE SET ${FACT_COLUMNS.slice(1)
+        .map((column) => `${column} = EXCLUDED.${column}`)
+        .join(', ')}
+    )
+    INSERT INTO funnel_daily (${keys}, leads)
+    SELECT ${keys}, sum(d)::int FROM (
+      SELECT ${funnelKeyOf('o')}, -1 AS d FROM old o UNION ALL SELECT ${funnelKeyOf('n')}, 1 FROM new n
+    ) x GROUP BY ${keys} HAVING sum(d) <> 0 ORDER BY ${keys}
+    ON CONFLICT (${keys}) DO UPDATE SET leads = funnel_daily.leads + EXCLUDED.leads`;
 }
 
 /** Touches: the first-touch campaign counts once, each lead-side activity with a campaign once. */
-function insertCreditsSql(condition: (column: string) => string): string {
-  return `INSERT INTO lead_campaign_credit (lead_id, campaign_id, created_at, first_touch, touches, credit,
-      entered_mask, deal_value, accepted_count, rejected_count, rejection_reasons)
-    SELECT t.lead_id, t.campaign_id, f.created_at, t.first_touch, t.touches,
-      t.touches::float8 / sum(t.touches) OVER (PARTITION BY t.lead_id),
+function creditsSelectSql(condition: (column: string) => string): string {
+  return `SELECT t.lead_id, t.campaign_id, f.created_at, t.first_touch, t.touches,
+      t.touches::float8 / sum(t.touches) OVER (PARTITION BY t.lead_id) AS credit,
       f.entered_mask, f.deal_value, f.accepted_count, f.rejected_count, f.rejection_reasons
     FROM (
       SELECT x.lead_id, x.campaign_id, bool_or(x.first_touch) AS first_touch, count(*)::int AS touches
@@ -114,6 +131,93 @@ function insertCreditsSql(condition: (column: string) => string): string {
         WHERE a.campaign_id IS NOT NULL AND a.type <> ALL(${SALES_TYPES_SQL}) AND ${condition('a.lead_id')}
       ) x GROUP BY x.lead_id, x.campaign_id
     ) t JOIN lead_fact f ON f.lead_id = t.lead_id`;
+}
+
+const CREDIT_COLUMNS = [
+  'lead_id',
+  'campaign_id',
+  'created_at',
+  'first_touch',
+  'touches',
+  'credit',
+  'entered_mask',
+  'deal_value',
+  'accepted_count',
+  'rejected_count',
+  'rejection_reasons',
+];
+
+/** What one credit row adds to campaign_daily (times `sign`), and the table's value columns. */
+export const CAMPAIGN_VALUES: Array<[column: string, value: (c: string) => string]> = [
+  ['first_touch_leads', (c) => `${c}.first_touch::int`],
+  ['credit', (c) => `${c}.credit`],
+  ['first_touch_deal', (c) => `CASE WHEN ${c}.first_touch THEN coalesce(${c}.deal_value, 0)::float8 ELSE 0 END`],
+  ['credit_deal', (c) => `${c}.credit * coalesce(${c}.deal_value, 0)::float8`],
+  ['first_touch_accepted', (c) => `CASE WHEN ${c}.first_touch THEN ${c}.accepted_count ELSE 0 END`],
+  ['credit_accepted', (c) => `${c}.credit * ${c}.accepted_count`],
+  ['first_touch_rejected', (c) => `CASE WHEN ${c}.first_touch THEN ${c}.rejected_count ELSE 0 END`],
+  ['credit_rejected', (c) => `${c}.credit * ${c}.rejected_count`],
+];
+const INT_VALUES = new Set(['first_touch_leads', 'first_touch_accepted', 'first_touch_rejected']);
+const dayOf = (alias: string): string => `(${alias}.created_at AT TIME ZONE 'UTC')::date`;
+
+/** campaign_daily rows (day, campaign, mask, sums) from the signed credit rows of `source` (columns c.*, c.sign). */
+function campaignDailySql(source: string, upsert: boolean): string {
+  const columns = CAMPAIGN_VALUES.map(([column]) => column);
+  const sums = CAMPAIGN_VALUES.map(
+    ([column, value]) => `sum(c.sign * ${value('c')})${INT_VALUES.has(column) ? '::int' : ''}`,
+  );
+  return `INSERT INTO campaign_daily (day, campaign_id, entered_mask, ${columns.join(', ')})
+    SELECT ${dayOf('c')}, c.campaign_id, c.entered_mask, ${sums.join(', ')}
+    FROM ${source} GROUP BY 1, 2, 3
+    ${
+      upsert
+        ? `HAVING NOT (${sums.map((sum) => `${sum} = 0`).join(' AND ')}) ORDER BY 1, 2, 3
+    ON CONFLICT (day, campaign_id, entered_mask) DO UPDATE SET ${columns
+      .map((column) => `${column} = campaign_daily.${column} + EXCLUDED.${column}`)
+      .join(', ')}`
+        : ''
+    }`;
+}
+
+function reasonDailySql(source: string, upsert: boolean): string {
+  return `INSERT INTO campaign_reason_daily (day, campaign_id, reason, first_touch, credit)
+    SELECT ${dayOf('c')}, c.campaign_id, r.reason, sum(c.sign * c.first_touch::int)::int, sum(c.sign * c.credit)
+    FROM ${source} CROSS JOIN LATERAL unnest(c.rejection_reasons) AS r(reason)
+    WHERE c.rejected_count > 0 GROUP BY 1, 2, 3
+    ${
+      upsert
+        ? `HAVING NOT (sum(c.sign * c.first_touch::int) = 0 AND sum(c.sign * c.credit) = 0) ORDER BY 1, 2, 3
+    ON CONFLICT (day, campaign_id, reason) DO UPDATE SET first_touch = campaign_reason_daily.first_touch + EXCLUDED.first_touch,
+      credit = campaign_reason_daily.credit + EXCLUDED.credit`
+        : ''
+    }`;
+}
+
+/**
+ * Replaces the credit rows of these leads (upsert the current ones, delete the rest) and moves
+ * their sums in campaign_daily and campaign_reason_daily, in one statement.
+ */
+function refreshCreditsSql(): string {
+  const byIds = (column: string): string => `${column} = ANY($1::uuid[])`;
+  return `WITH new AS (${creditsSelectSql(byIds)}),
+    old AS (SELECT * FROM lead_campaign_credit WHERE lead_id = ANY($1::uuid[])),
+    up AS (
+      INSERT INTO lead_campaign_credit (${CREDIT_COLUMNS.join(', ')}) SELECT ${CREDIT_COLUMNS.join(', ')} FROM new
+      ON CONFLICT (lead_id, campaign_id) DO UPDATE SET ${CREDIT_COLUMNS.slice(2)
+        .map((column) => `${column} = EXCLUDED.${column}`)
+        .join(', ')}
+    ),
+    gone AS (
+      DELETE FROM lead_campaign_credit c WHERE c.lead_id = ANY($1::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM new n WHERE n.lead_id = c.lead_id AND n.campaign_id = c.campaign_id)
+    ),
+    signed AS (
+      SELECT o.*, -1 AS sign FROM old o
+      UNION ALL SELECT ${CREDIT_COLUMNS.map((column) => `n.${column}`).join(', ')}, 1 FROM new n
+    ),
+    reasons AS (${reasonDailySql('signed c', true)})
+    ${campaignDailySql('signed c', true)}`;
 }
 
 /** One row per entry into a stage, with the contact attempts until the next entry into it. */
@@ -138,11 +242,22 @@ export async function refreshLeadFacts(db: Queryable, leadIds: readonly string[]
   if (leadIds.length === 0) return;
   const ids = [...new Set(leadIds)].sort();
   const byIds = (column: string): string => `${column} = ANY($1::uuid[])`;
-  await db.query('DELETE FROM lead_campaign_credit WHERE lead_id = ANY($1::uuid[])', [ids]);
+  await db.query(upsertFactsSql(), [ids]);
+  await db.query(refreshCreditsSql(), [ids]);
   await db.query('DELETE FROM stage_visit WHERE lead_id = ANY($1::uuid[])', [ids]);
-  await db.query(upsertFactsSql(byIds('l.id')), [ids]);
-  await db.query(insertCreditsSql(byIds), [ids]);
   await db.query(insertVisitsSql(byIds), [ids]);
+}
+
+/** Rebuilds the daily rollups from lead_fact and lead_campaign_credit. */
+export async function rebuildDailyRollups(db: Queryable): Promise<void> {
+  const keys = FUNNEL_KEY.join(', ');
+  await db.query('TRUNCATE funnel_daily, campaign_daily, campaign_reason_daily');
+  await db.query(
+    `INSERT INTO funnel_daily (${keys}, leads) SELECT ${funnelKeyOf('f')}, count(*) FROM lead_fact f GROUP BY ${keys}`,
+  );
+  const signed = '(SELECT *, 1 AS sign FROM lead_campaign_credit) c';
+  await db.query(campaignDailySql(signed, false));
+  await db.query(reasonDailySql(signed, false));
 }
 
 /**
@@ -152,9 +267,12 @@ export async function refreshLeadFacts(db: Queryable, leadIds: readonly string[]
 export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
   const all = (): string => 'true';
   await db.query('TRUNCATE lead_fact, lead_campaign_credit, stage_visit');
-  await db.query(upsertFactsSql('true'));
-  await db.query(insertCreditsSql(all));
+  await db.query(
+    `INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) ${leadSummarySql('true', "'infinity'::timestamptz")}`,
+  );
+  await db.query(`INSERT INTO lead_campaign_credit (${CREDIT_COLUMNS.join(', ')}) ${creditsSelectSql(all)}`);
   await db.query(insertVisitsSql(all));
+  await rebuildDailyRollups(db);
 }
 
 /** Builds the rollups of leads that have none (after an upgrade, or a bulk load), in batches. */

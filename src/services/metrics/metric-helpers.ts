@@ -125,3 +125,56 @@ export function percentiles(value: unknown): [number | null, number | null] {
     p90 === null || p90 === undefined ? null : Number(p90),
   ];
 }
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * How a cohort window [from, to) splits between the daily rollups and the per-lead rows: the
+ * whole UTC days inside it come from the rollups, the partial days at its ends from the leads.
+ */
+export interface DaySplit {
+  /** Whole days [firstDay, endDay) as 'YYYY-MM-DD'; null ends are open. Null when there are none. */
+  days: { firstDay: string | null; endDay: string | null } | null;
+  /** Instant ranges [from, to) read from the per-lead rows. */
+  edges: Array<[Date | null, Date | null]>;
+}
+
+export function splitByDay(from: Date | null | undefined, to: Date | null | undefined): DaySplit {
+  const firstDayMs = from ? Math.ceil(from.getTime() / DAY_MS) * DAY_MS : null;
+  const endDayMs = to ? Math.floor(to.getTime() / DAY_MS) * DAY_MS : null;
+  if (firstDayMs !== null && endDayMs !== null && firstDayMs >= endDayMs) {
+    return { days: null, edges: [[from ?? null, to ?? null]] };
+  }
+  const edges: Array<[Date | null, Date | null]> = [];
+  if (from && firstDayMs !== null && from.getTime() < firstDayMs) edges.push([from, new Date(firstDayMs)]);
+  if (to && endDayMs !== null && endDayMs < to.getTime()) edges.push([new Date(endDayMs), to]);
+  return {
+    days: {
+      firstDay: firstDayMs === null ? null : isoDay(firstDayMs),
+      endDay: endDayMs === null ? null : isoDay(endDayMs),
+    },
+    edges,
+  };
+}
+
+/** SQL: `alias.day` within the split's whole days (params added to `where`). */
+export function daysCondition(where: Conditions, alias: string, days: NonNullable<DaySplit['days']>): string {
+  const parts = ['true'];
+  if (days.firstDay) parts.push(`${alias}.day >= ${where.param(days.firstDay)}::date`);
+  if (days.endDay) parts.push(`${alias}.day < ${where.param(days.endDay)}::date`);
+  return parts.join(' AND ');
+}
+
+/** SQL: `alias.created_at` within one of the split's edges, or `false` without edges. */
+export function edgesCondition(where: Conditions, alias: string, edges: DaySplit['edges']): string {
+  if (edges.length === 0) return 'false';
+  return edges
+    .map(([from, to]) => {
+      const parts = ['true'];
+      if (from) parts.push(`${alias}.created_at >= ${where.param(from)}`);
+      if (to) parts.push(`${alias}.created_at < ${where.param(to)}`);
+      return `(${parts.join(' AND ')})`;
+    })
+    .join(' OR ');
+}
