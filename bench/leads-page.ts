@@ -1,0 +1,163 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import type { DataSource } from 'typeorm';
+import { Role } from '../src/entities/enums';
+import { createLoaders } from '../src/loaders';
+import { issueTokenFor } from '../src/services/user.service';
+import { benchDatabase } from './bench-db';
+
+const root = path.join(__dirname, '..');
+const LEADS = 10_000;
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 10;
+
+async function seed(dataSource: DataSource): Promise<void> {
+  const [row] = await dataSource.query<Array<{ count: number }>>('SELECT count(*)::int AS count FROM lead');
+  if ((row?.count ?? 0) >= LEADS) return;
+  await dataSource.query(
+    `INSERT INTO campaign (name, channel, version) SELECT 'Campaign ' || g, 'EMAIL', 1 FROM generate_series(1, 20) g ON CONFLICT DO NOTHING`,
+  );
+  await dataSource.query(`
+    INSERT INTO lead (email, first_name, last_name, company, score, campaign_id, stage_id, version, created_at)
+    SELECT 'page' || g || '@example.com', 'First' || g, 'Last' || g, 'Company ' || (g % 500), g % 100,
+      (SELECT id FROM campaign ORDER BY name OFFSET g % 20 LIMIT 1),
+      (SELECT id FROM funnel_stage WHERE key = 'lead'), 1, now() - g * interval '1 minute'
+    FROM generate_series(1, ${LEADS}) g`);
+  await dataSource.query('ANALYZE');
+}
+
+async function start(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  readyUrl: string | undefined,
+): Promise<ChildProcess> {
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+    if (readyUrl === undefined)
+      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    else {
+      const poll = (): void => {
+        fetch(readyUrl).then(
+          (res) => (res.ok ? resolve() : setTimeout(poll, 300)),
+          () => setTimeout(poll, 300),
+        );
+      };
+      poll();
+    }
+  });
+  child.stdout?.resume();
+  return child;
+}
+
+interface Measured {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(name: string, url: string, query: string, headers: Record<string, string> = {}): Promise<Measured> {
+  const options = {
+    url,
+    method: 'POST' as const,
+    connections: CONNECTIONS,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query }),
+  };
+  const check = await fetch(url, { method: 'POST', headers: options.headers, body: options.body });
+  const body = (await check.json()) as { errors?: unknown; data?: Record<string, unknown> };
+  if (body.errors || !body.data) throw new Error(`${name}: ${JSON.stringify(body).slice(0, 300)}`);
+  await autocannon({ ...options, duration: 3 }); // warm-up
+  const result = await autocannon({ ...options, duration: DURATION });
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+export async function main(): Promise<string> {
+  const db = await benchDatabase('page');
+  await seed(db.dataSource);
+  const { token } = await issueTokenFor(
+    { requestId: 'bench', user: null, dataSource: db.dataSource, loaders: createLoaders(db.dataSource) },
+    'bench-analyst',
+    Role.ANALYST,
+  );
+  await db.dataSource.destroy();
+  if (!fs.existsSync(path.join(__dirname, 'postgraphile', 'node_modules'))) {
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: path.join(__dirname, 'postgraphile'),
+      stdio: 'inherit',
+    });
+  }
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+  const children: ChildProcess[] = [];
+  try {
+    children.push(
+      await start(
+        process.execPath,
+        ['dist/src/main.js'],
+        { DATABASE_URL: db.url, PORT: '4701', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+        'http://127.0.0.1:4701/readyz',
+      ),
+    );
+    const ours = await load(
+      'Smarketing API',
+      'http://127.0.0.1:4701/graphql',
+      '{ leads(first: 50) { nodes { id email firstName lastName company score campaign { id name } } } }',
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
+    children.push(
+      await start(process.execPath, [path.join(__dirname, 'postgraphile', 'server.js'), db.url, '4702'], {}, undefined),
+    );
+    const postgraphile = await load(
+      'PostGraphile 4',
+      'http://127.0.0.1:4702/graphql',
+      '{ allLeads(first: 50, orderBy: CREATED_AT_DESC) { nodes { id email firstName lastName company score campaignByCampaignId { id name } } } }',
+    );
+    children.push(
+      await start(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'minimal-apollo.ts'), db.url, '4703'],
+        {},
+        undefined,
+      ),
+    );
+    const minimal = await load(
+      'minimal hand-written Apollo Server',
+      'http://127.0.0.1:4703/',
+      '{ leads(first: 50) { id email firstName lastName company score campaign { id name } } }',
+    );
+    const rows = [ours, postgraphile, minimal]
+      .map(
+        (m) =>
+          `| ${m.name} | ${Math.round(m.rps)} | ${(m.rps / postgraphile.rps).toFixed(2)} | ${m.p50} ms | ${m.p99} ms | ${m.errors} |`,
+      )
+      .join('\n');
+    return `## Leads page: 50 leads with their campaign
+
+The same page from three servers on the same database (${LEADS.toLocaleString('en-US')} leads, 20 campaigns), one after the other, ${CONNECTIONS} connections for ${DURATION} s after a 3 s warm-up (autocannon, on the same machine). Smarketing API runs with NODE_ENV=production and checks the bearer token on every request.
+
+| server | req/s | vs PostGraphile | p50 | p99 | errors |
+|---|---|---|---|---|---|
+${rows}`;
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await db.close();
+  }
+}
