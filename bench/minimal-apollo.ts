@@ -41,10 +41,11 @@ const server = new ApolloServer<{ campaigns: DataLoader<string, Row | undefined>
 
 void startStandaloneServer(server, {
   listen: { port: Number(port), host: '127.0.0.1' },
-  context: async () => ({
-    campaigns: new DataLoader<string, Row | undefined>(async (ids) => {
-      const rows = (await pool.query<Row>('SELECT id, name FROM campaign WHERE id = ANY($1)', [ids])).rows;
-      return ids.map((id) => rows.find((row) => row.id === id));
+  context: () =>
+    Promise.resolve({
+      campaigns: new DataLoader<string, Row | undefined>(async (ids) => {
+        const rows = (await pool.query<Row>('SELECT id, name FROM campaign WHERE id = ANY($1)', [ids])).rows;
+        return ids.map((id) => rows.find((row) => row.id === id));
+      }),
     }),
-  }),
 }).then(() => process.stdout.write('ready\n'));
