@@ -37,7 +37,7 @@ export async function benchDatabase(
     dataSource,
     url: url.toString(),
     close: async () => {
-      await dataSource.destroy();
+      if (dataSource.isInitialized) await dataSource.destroy();
       await embedded?.stop();
     },
   };
