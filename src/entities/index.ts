@@ -13,6 +13,7 @@ import { Persona } from './persona.entity';
 import { RescoreJob } from './rescore-job.entity';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { RuleSet } from './rule-set.entity';
+import { SlaDaily } from './sla-daily.entity';
 import { Sla } from './sla.entity';
 import { StageTransition } from './stage-transition.entity';
 import { StageVisit } from './stage-visit.entity';
@@ -36,6 +37,7 @@ export const entities = [
   RuleSet,
   RuleSetVersion,
   Sla,
+  SlaDaily,
   StageTransition,
   StageVisit,
   User,

@@ -2,10 +2,12 @@ import type { Context } from '../context';
 import { repositoryOf } from '../context';
 import { Activity } from '../entities/activity.entity';
 import { Campaign } from '../entities/campaign.entity';
+import { SALES_ACTIVITY_TYPES } from '../entities/enums';
 import { badInput } from '../schema/errors';
 import type { RecordActivityInput } from '../schema/inputs/activity.inputs';
 import { validateAttributes, validateOccurredAt } from '../schema/validation';
 import { lockLeadOrThrow } from './lead-stage.service';
+import { markLeadsChanged } from './metrics/lead-facts.service';
 import { assertExists } from './references';
 import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';
@@ -25,7 +27,10 @@ async function insertActivity(tx: Context, input: RecordActivityInput, field: st
     actorId: tx.user?.id ?? null,
     metadata: input.metadata ? validateAttributes(input.metadata, `${field}.metadata`) : {},
   });
-  return repo.save(activity);
+  const saved = await repo.save(activity);
+  // Sales contacts count for SLAs and campaign touches for attribution: those change the rollups.
+  if (SALES_ACTIVITY_TYPES.includes(saved.type) || saved.campaignId) await markLeadsChanged(tx, [saved.leadId]);
+  return saved;
 }
 
 export async function recordActivity(ctx: Context, input: RecordActivityInput): Promise<Activity> {

@@ -15,10 +15,7 @@ import { inTransaction } from './transaction';
 
 /** Locks the lead row for the rest of the transaction, so concurrent changes to it queue up. */
 export async function lockLeadOrThrow(tx: Context, id: string, field: string, expectedVersion?: number): Promise<Lead> {
-  const lead = await lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
-  // Whoever locks a lead is about to change it: its metric rollups are rebuilt before commit.
-  await markLeadsChanged(tx, [lead.id]);
-  return lead;
+  return lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
 }
 
 /** Appends one entry to a lead's stage history. */

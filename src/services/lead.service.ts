@@ -20,6 +20,7 @@ import {
 import { normalizeEmail, validateAttributes } from '../schema/validation';
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { lockLeadOrThrow, recordTransition } from './lead-stage.service';
+import { markLeadsChanged } from './metrics/lead-facts.service';
 import { containsPattern, keysetPage, type KeysetOrder } from './pagination';
 import { assertExists, assertId } from './references';
 import { scoreLeads } from './scoring.service';
@@ -88,6 +89,17 @@ async function assertReferences(tx: Context, input: LeadFieldsInput): Promise<vo
   await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
   await assertExists(tx, Persona, 'persona', input.personaId, 'input.personaId');
   await assertExists(tx, User, 'user', input.ownerId, 'input.ownerId');
+}
+
+/** The lead fields the metric rollups copy: a change to one rebuilds the lead's rollups. */
+const ROLLUP_FIELDS = ['campaignId', 'personaId', 'ownerId', 'dealValue'] as const;
+
+/** Applies the given fields, and marks the lead's rollups for a rebuild when a field they copy changed. */
+async function applyFieldsTracked(tx: Context, lead: Lead, input: LeadFieldsInput): Promise<boolean> {
+  const before = ROLLUP_FIELDS.map((field) => lead[field]);
+  const changed = applyFields(lead, input);
+  if (ROLLUP_FIELDS.some((field, i) => lead[field] !== before[i])) await markLeadsChanged(tx, [lead.id]);
+  return changed;
 }
 
 /** Applies the given fields to the lead; returns whether anything changed. */
@@ -191,7 +203,7 @@ export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<
     const outcome = await insertLead(tx, email, input, TransitionCause.IMPORT);
     if ('lead' in outcome) return { lead: outcome.lead, created: true };
     const lead = await lockLeadOrThrow(tx, outcome.existingId, 'input.email');
-    if (!applyFields(lead, input)) return { lead, created: false };
+    if (!(await applyFieldsTracked(tx, lead, input))) return { lead, created: false };
     await repositoryOf(tx, Lead).save(lead);
     return { lead: await rescored(tx, lead.id), created: false };
   });
@@ -202,7 +214,7 @@ export async function updateLead(ctx: Context, input: UpdateLeadInput): Promise<
   return inTransaction(ctx, async (tx) => {
     const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
     await assertReferences(tx, input);
-    let changed = applyFields(lead, input);
+    let changed = await applyFieldsTracked(tx, lead, input);
     if (email !== undefined && email !== lead.email) {
       const holder = await repositoryOf(tx, Lead).findOne({ where: { email }, select: { id: true } });
       if (holder) throw conflictWith(holder.id, email);

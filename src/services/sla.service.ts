@@ -1,5 +1,5 @@
 import type { Context } from '../context';
-import { repositoryOf } from '../context';
+import { managerOf, repositoryOf } from '../context';
 import { Campaign } from '../entities/campaign.entity';
 import { SlaKind } from '../entities/enums';
 import { Persona } from '../entities/persona.entity';
@@ -7,6 +7,7 @@ import { Sla } from '../entities/sla.entity';
 import { AppError, ErrorCode, notFound, type Problem } from '../schema/errors';
 import type { CreateSlaInput, SlaFieldsInput, UpdateSlaInput } from '../schema/inputs/sla.inputs';
 import { recordAudit } from './audit';
+import { rebuildSlaDaily } from './metrics/lead-facts.service';
 import { stageByKeyOrThrow } from './funnel.service';
 import { assertExists, assertId, lockOrThrow } from './references';
 import { inTransaction } from './transaction';
@@ -108,6 +109,7 @@ export async function createSla(ctx: Context, input: CreateSlaInput): Promise<Sl
     });
     await applyFields(tx, sla, input);
     const saved = await repo.save(sla);
+    await rebuildSlaDaily(managerOf(tx), saved.id);
     await recordAudit(tx, 'sla', saved.id, 'create', null, saved);
     return saved;
   });
@@ -123,6 +125,8 @@ export async function updateSla(ctx: Context, input: UpdateSlaInput): Promise<Sl
     }
     await applyFields(tx, sla, input);
     const saved = await repositoryOf(tx, Sla).save(sla);
+    // Its terms may have changed: recount its cases in the same transaction.
+    await rebuildSlaDaily(managerOf(tx), saved.id);
     await recordAudit(tx, 'sla', sla.id, 'update', before, saved);
     return saved;
   });

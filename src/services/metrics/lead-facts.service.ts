@@ -2,7 +2,9 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../../context';
 import { managerOf } from '../../context';
 import { STAGE_SLOTS } from '../../entities/lead-fact.entity';
+import { NO_OWNER } from '../../entities/sla-daily.entity';
 import { logger } from '../../logger';
+import { completedSql, dueSql } from './sla-case-sql';
 
 /**
  * The metric rollups (lead_fact, lead_campaign_credit, stage_visit) are derived from the facts
@@ -220,10 +222,21 @@ function refreshCreditsSql(): string {
     ${campaignDailySql('signed c', true)}`;
 }
 
+const VISIT_COLUMNS = [
+  'id',
+  'lead_id',
+  'stage_id',
+  'owner_id',
+  'entered_at',
+  'next_entry_at',
+  'first_contact_at',
+  'contact_times',
+];
+
 /** One row per entry into a stage, with the contact attempts until the next entry into it. */
-function insertVisitsSql(condition: (column: string) => string): string {
-  return `INSERT INTO stage_visit (id, lead_id, stage_id, owner_id, entered_at, next_entry_at, first_contact_at, contact_times)
-    SELECT t.id, t.lead_id, t.to_stage_id, l.owner_id, t.at, t.next_entry_at, c.times[1], coalesce(c.times, '{}')
+function visitsSelectSql(condition: (column: string) => string): string {
+  return `SELECT t.id, t.lead_id, t.to_stage_id AS stage_id, l.owner_id, t.at AS entered_at, t.next_entry_at,
+      c.times[1] AS first_contact_at, coalesce(c.times, '{}') AS contact_times
     FROM (
       SELECT t.id, t.lead_id, t.to_stage_id, t.at,
         lead(t.at) OVER (PARTITION BY t.lead_id, t.to_stage_id ORDER BY t.at, t.id) AS next_entry_at
@@ -237,27 +250,78 @@ function insertVisitsSql(condition: (column: string) => string): string {
     ) c ON true`;
 }
 
+/**
+ * sla_daily rows from the signed visits of `source` (alias v, with v.sign): per time SLA on the
+ * visit's stage, clock-start day (UTC) and owner, the cases met, completed late, and still open.
+ */
+function slaDailySql(source: string, upsert: boolean, slaCondition = 'true'): string {
+  const due = dueSql();
+  const completed = completedSql();
+  const sums = [
+    `coalesce(sum(v.sign) FILTER (WHERE ${completed} <= ${due}), 0)::int`,
+    `coalesce(sum(v.sign) FILTER (WHERE ${completed} > ${due}), 0)::int`,
+    `coalesce(sum(v.sign) FILTER (WHERE ${completed} IS NULL), 0)::int`,
+  ];
+  return `INSERT INTO sla_daily (sla_id, day, owner_id, met, late, open)
+    SELECT s.id, (v.entered_at AT TIME ZONE 'UTC')::date, coalesce(v.owner_id, '${NO_OWNER}'::uuid), ${sums.join(', ')}
+    FROM ${source} JOIN sla s ON s.stage_id = v.stage_id AND s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP') AND ${slaCondition}
+    GROUP BY 1, 2, 3
+    ${
+      upsert
+        ? `HAVING NOT (${sums.map((sum) => `${sum} = 0`).join(' AND ')}) ORDER BY 1, 2, 3
+    ON CONFLICT (sla_id, day, owner_id) DO UPDATE SET met = sla_daily.met + EXCLUDED.met,
+      late = sla_daily.late + EXCLUDED.late, open = sla_daily.open + EXCLUDED.open`
+        : ''
+    }`;
+}
+
+/** Replaces the visits of these leads (upsert current, delete gone) and moves their SLA counts, in one statement. */
+function refreshVisitsSql(): string {
+  const byIds = (column: string): string => `${column} = ANY($1::uuid[])`;
+  return `WITH new AS (${visitsSelectSql(byIds)}),
+    old AS (SELECT * FROM stage_visit WHERE lead_id = ANY($1::uuid[])),
+    up AS (
+      INSERT INTO stage_visit (${VISIT_COLUMNS.join(', ')}) SELECT ${VISIT_COLUMNS.join(', ')} FROM new
+      ON CONFLICT (id) DO UPDATE SET ${VISIT_COLUMNS.slice(1)
+        .map((column) => `${column} = EXCLUDED.${column}`)
+        .join(', ')}
+    ),
+    gone AS (
+      DELETE FROM stage_visit v WHERE v.lead_id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM new n WHERE n.id = v.id)
+    ),
+    signed AS (
+      SELECT ${VISIT_COLUMNS.map((column) => `o.${column}`).join(', ')}, -1 AS sign FROM old o
+      UNION ALL SELECT ${VISIT_COLUMNS.map((column) => `n.${column}`).join(', ')}, 1 FROM new n
+    )
+    ${slaDailySql('signed v', true)}`;
+}
+
+/** Rebuilds one SLA's daily counts from the visits (when it is created or its terms change). */
+export async function rebuildSlaDaily(db: Queryable, slaId: string): Promise<void> {
+  await db.query('DELETE FROM sla_daily WHERE sla_id = $1', [slaId]);
+  await db.query(slaDailySql('(SELECT *, 1 AS sign FROM stage_visit) v', false, 's.id = $1'), [slaId]);
+}
+
 /** Rebuilds the rollup rows of these leads from their facts (a lead that no longer exists has none). */
 export async function refreshLeadFacts(db: Queryable, leadIds: readonly string[]): Promise<void> {
   if (leadIds.length === 0) return;
   const ids = [...new Set(leadIds)].sort();
-  const byIds = (column: string): string => `${column} = ANY($1::uuid[])`;
   await db.query(upsertFactsSql(), [ids]);
   await db.query(refreshCreditsSql(), [ids]);
-  await db.query('DELETE FROM stage_visit WHERE lead_id = ANY($1::uuid[])', [ids]);
-  await db.query(insertVisitsSql(byIds), [ids]);
+  await db.query(refreshVisitsSql(), [ids]);
 }
 
 /** Rebuilds the daily rollups from lead_fact and lead_campaign_credit. */
 export async function rebuildDailyRollups(db: Queryable): Promise<void> {
   const keys = FUNNEL_KEY.join(', ');
-  await db.query('TRUNCATE funnel_daily, campaign_daily, campaign_reason_daily');
+  await db.query('TRUNCATE funnel_daily, campaign_daily, campaign_reason_daily, sla_daily');
   await db.query(
     `INSERT INTO funnel_daily (${keys}, leads) SELECT ${funnelKeyOf('f')}, count(*) FROM lead_fact f GROUP BY ${keys}`,
   );
   const signed = '(SELECT *, 1 AS sign FROM lead_campaign_credit) c';
   await db.query(campaignDailySql(signed, false));
   await db.query(reasonDailySql(signed, false));
+  await db.query(slaDailySql('(SELECT *, 1 AS sign FROM stage_visit) v', false));
 }
 
 /**
@@ -271,7 +335,7 @@ export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
     `INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) ${leadSummarySql('true', "'infinity'::timestamptz")}`,
   );
   await db.query(`INSERT INTO lead_campaign_credit (${CREDIT_COLUMNS.join(', ')}) ${creditsSelectSql(all)}`);
-  await db.query(insertVisitsSql(all));
+  await db.query(`INSERT INTO stage_visit (${VISIT_COLUMNS.join(', ')}) ${visitsSelectSql(all)}`);
   await rebuildDailyRollups(db);
 }
 

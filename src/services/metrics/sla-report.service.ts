@@ -10,7 +10,11 @@ import { listStages } from '../funnel.service';
 import { keysetPage } from '../pagination';
 import { getSlaOrThrow } from '../sla.service';
 import { StageVisit } from '../../entities/stage-visit.entity';
-import { assertRange, firstReachSql, num, percentiles, ratio } from './metric-helpers';
+import { NO_OWNER } from '../../entities/sla-daily.entity';
+import { assertRange, firstReachSql, num, percentiles, ratio, splitByDay } from './metric-helpers';
+import { allowedMs, caseSqlFor, completedSql, dueSql } from './sla-case-sql';
+
+const DAY_MS = 86_400_000;
 
 /**
  * One SLA case is one entry of a lead into the SLA's stage: the clock starts at the entry. The
@@ -18,11 +22,6 @@ import { assertRange, firstReachSql, num, percentiles, ratio } from './metric-he
  * entry into the same stage (stage_visit.contact_times). These SQL expressions, over `v`
  * (stage_visit) and `s` (sla), are the one definition of due, completed and status.
  */
-const dueSql = (v = 'v', s = 's'): string =>
-  `(${v}.entered_at + CASE WHEN ${s}.kind = 'RESPONSE_TIME' THEN make_interval(hours => ${s}.within_hours)
-                         ELSE make_interval(days => ${s}.within_days) END)`;
-const completedSql = (v = 'v', s = 's'): string =>
-  `(CASE WHEN ${s}.kind = 'RESPONSE_TIME' THEN ${v}.first_contact_at ELSE ${v}.contact_times[${s}.attempts] END)`;
 const DUE_SQL = dueSql();
 const COMPLETED_SQL = completedSql();
 /** A case is breached when it was not completed by its due time and that time has passed. */
@@ -75,17 +74,6 @@ export interface SlaReportFigures {
   periods: SlaPeriodFigures[];
 }
 
-/** The due and completion times of a case of this SLA over stage_visit `v`, as SQL, for its kind only. */
-function caseSqlFor(sla: Sla): { due: string; completed: string } {
-  if (sla.kind === SlaKind.RESPONSE_TIME) {
-    return { due: `v.entered_at + interval '1 hour' * ${Number(sla.withinHours)}`, completed: 'v.first_contact_at' };
-  }
-  return {
-    due: `v.entered_at + interval '1 day' * ${Number(sla.withinDays)}`,
-    completed: `v.contact_times[${Number(sla.attempts)}]`,
-  };
-}
-
 const NO_HOURS = (): Promise<[null, null]> => Promise.resolve([null, null]);
 
 export async function slaReport(ctx: Context, slaId: string, from: Date, to: Date): Promise<SlaReportFigures> {
@@ -93,19 +81,46 @@ export async function slaReport(ctx: Context, slaId: string, from: Date, to: Dat
   const sla = await getSlaOrThrow(ctx, slaId, 'slaId');
   const at = new Date();
   if (sla.kind === SlaKind.LEAD_VOLUME) return volumeReport(ctx, sla, from, to, at);
-  // The SQL below is DUE_SQL / COMPLETED_SQL / breachedSql specialised to this SLA's kind, so a
-  // RESPONSE_TIME report reads only the (stage, entered_at, id, owner, first contact) index.
+  // Counts: for whole days (UTC) whose every case is already due, the SLA's daily rollup; for the
+  // rest of [from, to) (the partial days at its ends, and the days still running out) the cases.
   const { due, completed } = caseSqlFor(sla);
-  const cases = `FROM stage_visit v WHERE v.stage_id = $1 AND v.entered_at >= $2 AND v.entered_at < $3`;
-  const params = [sla.stageId, from, to];
+  const where = new Conditions();
+  const slaParam = where.param(sla.id);
+  const stageParam = where.param(sla.stageId);
+  const atParam = where.param(at);
+  const split = splitByDay(from, to);
+  const settledEnd = Math.floor((at.getTime() - allowedMs(sla)) / DAY_MS) * DAY_MS;
+  let rolled = 'false';
+  let caseRanges: Array<[Date, Date]> = [[from, to]];
+  if (split.days?.firstDay && split.days.endDay) {
+    const start = Date.parse(`${split.days.firstDay}T00:00:00Z`);
+    const end = Math.min(Date.parse(`${split.days.endDay}T00:00:00Z`), settledEnd);
+    if (start < end) {
+      rolled = `d.day >= ${where.param(new Date(start).toISOString().slice(0, 10))}::date AND d.day < ${where.param(new Date(end).toISOString().slice(0, 10))}::date`;
+      caseRanges = [
+        [from, new Date(start)],
+        [new Date(end), to],
+      ];
+    }
+  }
+  const ranges = caseRanges
+    .filter(([start, end]) => start < end)
+    .map(([start, end]) => `(v.entered_at >= ${where.param(start)} AND v.entered_at < ${where.param(end)})`);
   const rows = await selectRows<Record<string, unknown>>(
     managerOf(ctx),
-    `SELECT v.owner_id, GROUPING(v.owner_id) AS is_total, count(*) AS cases,
-       count(*) FILTER (WHERE ${completed} <= ${due}) AS met,
-       count(*) FILTER (WHERE (${completed} IS NULL OR ${completed} > ${due}) AND ${due} <= $4) AS breached
-     ${cases} GROUP BY ROLLUP (v.owner_id)`,
-    [...params, at],
+    `SELECT c.owner_id, GROUPING(c.owner_id) AS is_total, sum(c.cases) AS cases, sum(c.met) AS met, sum(c.breached) AS breached
+     FROM (
+       SELECT nullif(d.owner_id, '${NO_OWNER}'::uuid) AS owner_id, d.met + d.late + d.open AS cases, d.met, d.late + d.open AS breached
+       FROM sla_daily d WHERE d.sla_id = ${slaParam} AND ${rolled}
+       UNION ALL
+       SELECT v.owner_id, 1, (${completed} <= ${due})::int,
+         ((${completed} IS NULL OR ${completed} > ${due}) AND ${due} <= ${atParam})::int
+       FROM stage_visit v WHERE v.stage_id = ${stageParam} AND (${ranges.length ? ranges.join(' OR ') : 'false'})
+     ) c GROUP BY ROLLUP (c.owner_id)`,
+    where.params,
   );
+  const cases = `FROM stage_visit v WHERE v.stage_id = $1 AND v.entered_at >= $2 AND v.entered_at < $3`;
+  const params = [sla.stageId, from, to];
   let hours: Promise<Array<Record<string, unknown>>> | undefined;
   const allHours = (): Promise<Array<Record<string, unknown>>> =>
     (hours ??= selectRows<Record<string, unknown>>(
