@@ -18,6 +18,34 @@ export interface Config {
   nurtureStageKey: string;
   /** Stage in which marketing hands a lead to sales: sales' ACCEPTED / REJECTED verdicts apply there. */
   handoverStageKey: string;
+  /** Longest wait for a database connection (a new one, or a free one from a busy pool). */
+  dbConnectTimeoutMs: number;
+  /** Limits every operation must pass before it runs. */
+  queryLimits: QueryLimits;
+  /** Calls per minute and token of each rate-limited kind; 0 turns a limit off. */
+  rateLimits: RateLimits;
+  /** After SIGTERM, how long `/readyz` answers 503 before the server stops taking connections. */
+  drainDelayMs: number;
+}
+
+export interface QueryLimits {
+  /** Nesting of fields (introspection is not counted, so Apollo Sandbox works). */
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Lexical tokens of the document (Apollo's parser stops past it). */
+  maxTokens: number;
+  /** Fields selected, with every fragment spread expanded. */
+  maxSelections: number;
+  /** Estimated cost: 1 per object field, list fields times `first` (or 10), plus declared costs. */
+  maxCost: number;
+}
+
+export interface RateLimits {
+  /** Root mutation fields per minute and token. */
+  mutationsPerMinute: number;
+  /** Expensive metric queries (fields marked `@RateLimit(RateBucket.METRICS)`) per minute and token. */
+  metricsPerMinute: number;
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -45,4 +73,18 @@ export const config: Config = {
   statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
   nurtureStageKey: process.env.NURTURE_STAGE ?? 'lead',
   handoverStageKey: process.env.HANDOVER_STAGE ?? 'mql',
+  dbConnectTimeoutMs: intFromEnv('DB_CONNECT_TIMEOUT_MS', 10000),
+  queryLimits: {
+    maxDepth: intFromEnv('MAX_QUERY_DEPTH', 10),
+    maxAliases: intFromEnv('MAX_QUERY_ALIASES', 30),
+    maxDirectives: intFromEnv('MAX_QUERY_DIRECTIVES', 30),
+    maxTokens: intFromEnv('MAX_QUERY_TOKENS', 4000),
+    maxSelections: intFromEnv('MAX_QUERY_SELECTIONS', 2000),
+    maxCost: intFromEnv('MAX_QUERY_COST', 10000),
+  },
+  rateLimits: {
+    mutationsPerMinute: intFromEnv('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600),
+    metricsPerMinute: intFromEnv('RATE_LIMIT_METRICS_PER_MINUTE', 120),
+  },
+  drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
 };

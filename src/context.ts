@@ -15,6 +15,8 @@ export interface CurrentUser {
 export interface Context {
   requestId: string;
   user: CurrentUser | null;
+  /** The API token the caller presented; rate limits are counted per token. */
+  tokenId?: string | null;
   dataSource: DataSource;
   loaders: Loaders;
   manager?: EntityManager;

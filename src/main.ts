@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
     logger.info(await publishStarterRules(database.dataSource), 'starter rule sets');
   }
-  const { httpServer, apollo } = await createApp(database.dataSource);
+  const { httpServer, apollo, startDraining } = await createApp(database.dataSource);
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
   const stopJobs = await startJobQueue(database.dataSource, database.url);
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
@@ -31,6 +31,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'draining requests, then closing the database');
     try {
+      startDraining(); // /readyz answers 503 from now on
+      // Time for a load balancer to see it before the listening socket closes.
+      if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       await apollo.stop(); // stops accepting, waits for in-flight requests (drain plugin)
       await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
       await stopWatchingRules();
@@ -44,6 +47,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
+
+// A promise nobody awaited must not take the server down with every request in flight; it is a
+// bug to fix, so it is logged loudly. An exception thrown out of the event loop leaves the state
+// unknown: log it and exit, and let the supervisor start a fresh process.
+process.on('unhandledRejection', (reason: unknown) => {
+  logger.error({ err: reason }, 'unhandled promise rejection');
+});
+process.on('uncaughtException', (error: Error) => {
+  logger.fatal({ err: error }, 'uncaught exception; exiting');
+  process.exit(1);
+});
 
 main().catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -14,13 +14,17 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
+import { rateLimitPlugin } from './auth/rate-limit';
 import { bearerToken } from './auth/tokens';
 import type { Context } from './context';
+import { databaseTrouble, type DatabaseTrouble } from './db/db-errors';
 import { createLoaders } from './loaders';
 import { logger } from './logger';
+import { config, type QueryLimits, type RateLimits } from './config';
 import { buildAppSchema } from './schema/build-schema';
 import { AppError, ErrorCode, KNOWN_CODES } from './schema/errors';
-import { userForToken } from './services/user.service';
+import { costLimitPlugin, limitRules } from './schema/query-limits';
+import { identityForToken, recordTokenUse, type Identity } from './services/api-token.service';
 import { sqlState } from './services/transaction';
 
 export const BODY_LIMIT = '1mb';
@@ -33,51 +37,140 @@ function uniqueViolation(original: unknown): AppError | undefined {
   return new AppError(ErrorCode.CONFLICT, `another record already has this ${column}`, { field: `input.${column}` });
 }
 
+/** Text PostgreSQL cannot store (a NUL that slipped past the guards) is the client's mistake. */
+function unstorableText(original: unknown): AppError | undefined {
+  const state = sqlState(original);
+  if (state !== '22021' && state !== '22P05') return undefined;
+  return new AppError(ErrorCode.BAD_USER_INPUT, 'Text may not contain NUL characters (\\u0000)');
+}
+
+/**
+ * Apollo reports every validation failure as GRAPHQL_VALIDATION_FAILED; our own rules keep their
+ * code, and a query limit says which limit it is, whichever rule found it: ours (depth, aliases,
+ * directives), Apollo's expanded-selections count, or graphql-js's budget for comparing fields.
+ */
+function validationExtensions(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  maxSelections: number,
+): Record<string, unknown> | undefined {
+  const original = (error as { originalError?: unknown }).originalError;
+  if (original instanceof AppError) return { code: original.code };
+  if (formatted.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED') return undefined;
+  if (formatted.extensions.validationErrorCode === 'MAX_RECURSIVE_SELECTIONS_EXCEEDED') {
+    return { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'selections', max: maxSelections };
+  }
+  if (/Validation aborted\.$/.test(formatted.message))
+    return { code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'validation' };
+  return undefined;
+}
+
+/** "Did you mean ...?" names fields and values a caller did not ask about. */
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
+
 /**
  * Known codes reach the client as they are; everything else is masked with an id that is in the
- * log, so no SQL, stack or host name leaks.
+ * log, so no SQL, stack or host name leaks. In production no message suggests schema names.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = (error as { originalError?: unknown }).originalError ?? error;
-  const code = formatted.extensions?.code;
-  const path = formatted.path ? { path: formatted.path } : {};
+export function createFormatError(
+  options: Pick<AppOptions, 'production' | 'queryLimits'> = {
+    production: config.production,
+    queryLimits: config.queryLimits,
+  },
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const original = (error as { originalError?: unknown }).originalError ?? error;
+    const limit = validationExtensions(formatted, error, options.queryLimits.maxSelections);
+    const code = limit?.code ?? formatted.extensions?.code;
+    const path = formatted.path ? { path: formatted.path } : {};
 
-  const conflict = uniqueViolation(original);
-  if (conflict) return { message: conflict.message, ...path, extensions: { ...conflict.extensions } };
-  if (typeof code === 'string' && KNOWN_CODES.has(code)) {
-    const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  const errorId = randomUUID();
-  logger.error({ err: original, errorId, path: formatted.path }, 'internal error');
-  return {
-    message: `Internal error (id ${errorId})`,
-    ...path,
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId },
+    const trouble = databaseTrouble(original);
+    const known = uniqueViolation(original) ?? unstorableText(original) ?? (trouble && unavailable(trouble));
+    if (known) {
+      const { http: _http, ...extensions } = known.extensions;
+      if (trouble) logger.warn({ err: original, path: formatted.path }, 'database unavailable');
+      return { message: known.message, ...path, extensions };
+    }
+    if (typeof code === 'string' && KNOWN_CODES.has(code)) {
+      const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+      const message = options.production ? formatted.message.replace(SUGGESTION, '') : formatted.message;
+      return { ...formatted, message, extensions: { ...extensions, ...limit, code } };
+    }
+    const errorId = randomUUID();
+    logger.error({ err: original, errorId, path: formatted.path }, 'internal error');
+    return {
+      message: `Internal error (id ${errorId})`,
+      ...path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId },
+    };
   };
 }
 
+export const formatError = createFormatError();
+
+/** Answers for a database that cannot serve: HTTP 503 with a retry hint, never a masked 500. */
+export const RETRY_AFTER_SECONDS = 2;
+
+function unavailable(trouble: DatabaseTrouble): AppError {
+  return new AppError(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    trouble === 'timeout'
+      ? 'The database is too busy to answer in time; retry shortly'
+      : 'The database is unavailable; retry shortly',
+    { retryAfterSeconds: RETRY_AFTER_SECONDS },
+    { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  );
+}
+
+/**
+ * An operation that failed because the database could not serve answers HTTP 503 with
+ * Retry-After, so load balancers and clients back off; one with partial data keeps its 200.
+ */
+const databaseTroubleStatus: ApolloServerPlugin<Context> = {
+  requestDidStart() {
+    return Promise.resolve({
+      willSendResponse({ errors, response }) {
+        const body = response.body;
+        const dataless =
+          body.kind === 'single' && (body.singleResult.data === undefined || body.singleResult.data === null);
+        if (dataless && errors?.some((error) => databaseTrouble(error.originalError ?? error))) {
+          response.http.status = 503;
+          response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+        }
+        return Promise.resolve();
+      },
+    });
+  },
+};
+
 async function contextFor(dataSource: DataSource, authorization: string | undefined): Promise<Context> {
   const base = { requestId: randomUUID(), dataSource, loaders: createLoaders(dataSource) };
-  if (authorization === undefined || authorization === '') return { ...base, user: null };
+  if (authorization === undefined || authorization === '') return { ...base, user: null, tokenId: null };
   const token = bearerToken(authorization);
-  const user = token ? await userForToken(base, token) : null;
-  if (!user) {
+  let identity: Identity | null = null;
+  try {
+    identity = token ? await identityForToken(base, token) : null;
+  } catch (error) {
+    const trouble = databaseTrouble(error);
+    if (!trouble) throw error;
+    logger.warn({ err: error, requestId: base.requestId }, 'database unavailable while authenticating');
+    throw unavailable(trouble);
+  }
+  if (!identity) {
     throw new AppError(ErrorCode.UNAUTHENTICATED, 'The token is unknown, revoked or expired', {
       field: 'Authorization',
     });
   }
-  return { ...base, user };
+  recordTokenUse(dataSource, identity.tokenId);
+  return { ...base, user: identity.user, tokenId: identity.tokenId };
 }
 
 /** A JSON answer for bodies express cannot parse (malformed or too large), never an HTML page. */
 const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
   if (error.type === 'entity.too.large') {
-    res
-      .status(413)
-      .json({
-        errors: [{ message: `Request body is larger than ${BODY_LIMIT}`, extensions: { code: 'BAD_REQUEST' } }],
-      });
+    res.status(413).json({
+      errors: [{ message: `Request body is larger than ${BODY_LIMIT}`, extensions: { code: 'BAD_REQUEST' } }],
+    });
     return;
   }
   if (error.type === 'entity.parse.failed' || error.status === 400) {
@@ -89,35 +182,131 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
   next(error);
 };
 
+/** JSON values (attributes, rules, metadata) never need more nesting than this. */
+export const MAX_VARIABLES_DEPTH = 64;
+
+/**
+ * Walks parsed variables without recursion: how deep they nest (it stops counting past
+ * `limit`) and the path of the first string or key holding a NUL character, which PostgreSQL
+ * cannot store in text or jsonb.
+ */
+function inspectVariables(variables: object, limit: number): { depth: number; nulAt?: string } {
+  let deepest = 0;
+  const stack: Array<[unknown, number, string]> = [[variables, 0, '$']];
+  while (stack.length > 0) {
+    const [item, depth, path] = stack.pop()!;
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) return { depth: deepest, nulAt: path };
+      continue;
+    }
+    if (item === null || typeof item !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return { depth: deepest };
+    for (const [key, child] of Object.entries(item)) {
+      const childPath = Array.isArray(item) ? `${path}[${key}]` : path === '$' ? `$${key}` : `${path}.${key}`;
+      if (key.includes('\u0000')) return { depth: deepest, nulAt: path };
+      stack.push([child, depth + 1, childPath]);
+    }
+  }
+  return { depth: deepest };
+}
+
+function variablesOf(req: express.Request): unknown {
+  if (req.method !== 'GET') return (req.body as { variables?: unknown } | undefined)?.variables;
+  const raw = req.query.variables;
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined; // Apollo answers malformed variables itself
+  }
+}
+
+function refuse(res: express.Response, message: string, extensions: Record<string, unknown>): void {
+  res.status(400).json({ errors: [{ message, extensions }] });
+}
+
+/**
+ * Variables nested absurdly deep are refused before GraphQL sees them, so no recursive walk
+ * further on (validation, hashing, JSON.stringify into jsonb) can exhaust the stack; so is a NUL
+ * character, which would otherwise fail deep in PostgreSQL as an internal error.
+ */
+const guardVariables: express.RequestHandler = (req, res, next) => {
+  const variables = variablesOf(req);
+  if (!variables || typeof variables !== 'object') {
+    next();
+    return;
+  }
+  const { depth, nulAt } = inspectVariables(variables, MAX_VARIABLES_DEPTH);
+  if (depth > MAX_VARIABLES_DEPTH) {
+    refuse(res, `Variables are nested deeper than ${MAX_VARIABLES_DEPTH} levels`, {
+      code: 'BAD_REQUEST',
+      field: 'variables',
+    });
+  } else if (nulAt !== undefined) {
+    refuse(res, `${nulAt} holds a NUL character (\\u0000), which text may not contain`, {
+      code: ErrorCode.BAD_USER_INPUT,
+      field: nulAt,
+    });
+  } else {
+    next();
+  }
+};
+
 const lastResort: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
   const errorId = randomUUID();
   logger.error({ err: error, errorId }, 'unhandled HTTP error');
-  res
-    .status(500)
-    .json({
-      errors: [
-        { message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
-      ],
-    });
+  res.status(500).json({
+    errors: [
+      { message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
+    ],
+  });
 };
 
 export interface App {
   app: express.Express;
   httpServer: http.Server;
   apollo: ApolloServer<Context>;
+  /** From now on `/readyz` answers 503, so a load balancer stops sending new requests. */
+  startDraining: () => void;
+}
+
+/** What a deployment may tune; tests pass their own. Defaults come from `config`. */
+export interface AppOptions {
+  production: boolean;
+  queryLimits: QueryLimits;
+  rateLimits: RateLimits;
+  /** The clock rate limits read; tests move it. */
+  now: () => number;
 }
 
 /** The HTTP app: `/graphql` (Apollo Sandbox on GET from a browser), `/healthz`, `/readyz`. */
-export async function createApp(dataSource: DataSource): Promise<App> {
+export async function createApp(dataSource: DataSource, overrides: Partial<AppOptions> = {}): Promise<App> {
+  const options: AppOptions = {
+    production: config.production,
+    queryLimits: config.queryLimits,
+    rateLimits: config.rateLimits,
+    now: Date.now,
+    ...overrides,
+  };
+  const limits = options.queryLimits;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
     schema: buildAppSchema(),
-    formatError,
+    formatError: createFormatError(options),
     includeStacktraceInErrorResponses: false,
+    // Analysts explore the schema in Apollo Sandbox, so introspection stays on; errors in
+    // production still never suggest names ("Did you mean ...").
     introspection: true,
+    hideSchemaDetailsFromClientErrors: options.production,
     allowBatchedHttpRequests: false,
+    // The parser stops past this many tokens, before any validation work (a syntax error, HTTP 400).
+    parseOptions: { maxTokens: limits.maxTokens },
+    // Fragment spreads expanded; the rules below run only when this count is within the limit.
+    maxRecursiveSelections: limits.maxSelections,
+    validationRules: limitRules(limits),
     // Compact JSON: Apollo pretty-prints by default, which costs time on every page of leads.
     stringifyResult: (result) => JSON.stringify(result),
     plugins: [
@@ -128,6 +317,10 @@ export async function createApp(dataSource: DataSource): Promise<App> {
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // A refused operation costs no allowance: the cost check comes first.
+      costLimitPlugin(limits),
+      rateLimitPlugin(options.rateLimits, options.now),
+      databaseTroubleStatus,
     ],
   });
   await apollo.start();
@@ -135,9 +328,18 @@ export async function createApp(dataSource: DataSource): Promise<App> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  let draining = false;
   app.get('/readyz', async (_req, res) => {
+    if (draining) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     try {
-      await dataSource.query('SELECT 1');
+      // A probe must answer quickly even when every connection is busy.
+      await Promise.race([
+        dataSource.query('SELECT 1'),
+        new Promise((_resolve, reject) => setTimeout(() => reject(new Error('readiness timeout')), 2000).unref()),
+      ]);
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ status: 'database unreachable' });
@@ -148,10 +350,18 @@ export async function createApp(dataSource: DataSource): Promise<App> {
     cors<cors.CorsRequest>(),
     express.json({ limit: BODY_LIMIT }),
     bodyErrors,
+    guardVariables,
     expressMiddleware(apollo, {
       context: async ({ req }) => contextFor(dataSource, req.headers.authorization),
     }),
   );
   app.use(lastResort);
-  return { app, httpServer, apollo };
+  return {
+    app,
+    httpServer,
+    apollo,
+    startDraining: () => {
+      draining = true;
+    },
+  };
 }

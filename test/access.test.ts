@@ -411,6 +411,26 @@ const WRITES: Record<string, WriteCase> = {
       };
     },
   },
+  revokeApiToken: {
+    document: 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }',
+    arrange: async () => {
+      const { tokenId } = await givenToken((await givenUser()).id);
+      return {
+        variables: { id: tokenId },
+        written: () => countRows(t, 'api_token', 'id = $1 AND revoked_at IS NOT NULL', [tokenId]),
+      };
+    },
+  },
+  rotateApiToken: {
+    document: 'mutation($id: ID!) { rotateApiToken(id: $id) { tokenId } }',
+    arrange: async () => {
+      const { tokenId } = await givenToken((await givenUser()).id);
+      return {
+        variables: { id: tokenId },
+        written: () => countRows(t, 'api_token', 'id = $1 AND revoked_at IS NOT NULL', [tokenId]),
+      };
+    },
+  },
 };
 
 async function expectForbiddenAndNothingWritten(role: Role, mutation: string): Promise<void> {
@@ -531,7 +551,7 @@ describe('OPS owns the funnel and SLAs but not users', () => {
 });
 
 describe('ADMIN manages users and tokens', () => {
-  test.each(['createUser', 'createApiToken'])('ADMIN can %s', (mutation) =>
+  test.each(['createUser', 'createApiToken', 'revokeApiToken', 'rotateApiToken'])('ADMIN can %s', (mutation) =>
     expectAllowedAndWritten(Role.ADMIN, mutation),
   );
 

@@ -8,7 +8,7 @@ import type { Context } from '../src/context';
 import { createDataSource } from '../src/db/data-source';
 import { Role } from '../src/entities/enums';
 import { createLoaders } from '../src/loaders';
-import { createApp } from '../src/server';
+import { createApp, type AppOptions } from '../src/server';
 import { issueTokenFor } from '../src/services/user.service';
 
 export interface TestApp {
@@ -49,11 +49,11 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
 }
 
 /** The app in process on a fresh test database, with one user and token per role. */
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: Partial<AppOptions> = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const dataSource = createDataSource(database.url, { poolSize: 10 });
   await dataSource.initialize();
-  const { app, apollo } = await createApp(dataSource);
+  const { app, apollo } = await createApp(dataSource, options);
   const tokens = {} as Record<Role, string>;
   const userIds = {} as Record<Role, string>;
   const suffix = randomUUID().slice(0, 8);
@@ -215,4 +215,24 @@ export async function givenRuleSetDraft(
     ),
   ).saveRuleSetDraft;
   return { ruleSetId: created.id, versionId: saved.version.id, number: saved.version.number };
+}
+
+/**
+ * A fingerprint of everything the API stores: per table, its row count and the newest
+ * transaction id among its rows (xmin changes on every insert and update). Equal fingerprints
+ * before and after a call mean the call wrote nothing. `api_token` counts rows only: a token's
+ * last use is recorded in the background.
+ */
+export async function databaseFingerprint(t: TestApp): Promise<Record<string, string>> {
+  const tables: Array<{ name: string }> = await t.dataSource.query(
+    `SELECT table_name AS name FROM information_schema.tables
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'migrations' ORDER BY 1`,
+  );
+  const parts = tables.map(({ name }) =>
+    name === 'api_token'
+      ? `SELECT '${name}' AS name, count(*)::text AS print FROM "${name}"`
+      : `SELECT '${name}' AS name, count(*) || ':' || coalesce(max(xmin::text::bigint), 0) AS print FROM "${name}"`,
+  );
+  const rows: Array<{ name: string; print: string }> = await t.dataSource.query(parts.join(' UNION ALL '));
+  return Object.fromEntries(rows.map((row) => [row.name, row.print]));
 }

@@ -36,7 +36,10 @@ class CountingLogger implements TypeOrmLogger {
 
 const migrationsGlob = path.join(__dirname, '..', 'migrations', '*.{ts,js}');
 
-export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+export function createDataSource(
+  url: string,
+  options: { poolSize?: number; connectTimeoutMs?: number; statementTimeoutMs?: number } = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -51,9 +54,17 @@ export function createDataSource(url: string, options: { poolSize?: number } = {
     logger: new CountingLogger(),
     maxQueryExecutionTime: 1000,
     poolSize: options.poolSize ?? config.dbPoolSize,
+    // A pool error (an idle connection dropped by a restarting server) must never go unhandled:
+    // the pool discards that connection and opens a new one when next asked.
+    poolErrorHandler: (error: unknown) => logger.warn({ err: error }, 'database connection lost'),
     extra: {
-      connectionTimeoutMillis: 5000,
-      statement_timeout: config.statementTimeoutMs,
+      // Waiting for a connection, new or from a busy pool, ends with an error, not a hang.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? config.dbConnectTimeoutMs,
+      statement_timeout: options.statementTimeoutMs ?? config.statementTimeoutMs,
+      // A transaction left open (a bug, a stuck client) releases its locks after a minute.
+      idle_in_transaction_session_timeout: 60_000,
+      // Dead peers (a host gone without closing its sockets) are noticed.
+      keepAlive: true,
       application_name: 'smarketing-api',
     },
   });

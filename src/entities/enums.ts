@@ -149,3 +149,12 @@ registerEnumType(RuleSetVersionStatus, {
     'DRAFT: saved, not in force. PUBLISHED: the version in force. ARCHIVED: was in force, replaced by a later publish.',
 });
 registerEnumType(RescoreJobStatus, { name: 'RescoreJobStatus' });
+
+/** Whether an API token still works. */
+export enum ApiTokenStatus {
+  ACTIVE = 'ACTIVE',
+  EXPIRED = 'EXPIRED',
+  REVOKED = 'REVOKED',
+}
+
+registerEnumType(ApiTokenStatus, { name: 'ApiTokenStatus', description: 'Whether an API token still works.' });

@@ -1,4 +1,6 @@
 import { ActivityResolver } from './activity.resolver';
+import { ApiTokenResolver } from './api-token.resolver';
+import { AuditResolver } from './audit.resolver';
 import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
 import { FunnelResolver } from './funnel.resolver';
@@ -20,6 +22,8 @@ import { UserResolver } from './user.resolver';
 
 export const resolvers = [
   ActivityResolver,
+  ApiTokenResolver,
+  AuditResolver,
   CampaignResolver,
   FeedbackResolver,
   FunnelResolver,

@@ -1,4 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
+import { METRIC_COST, RateBucket, RateLimit } from '../auth/rate-limit';
 import { Access } from '../auth/roles';
 import type { Context } from '../context';
 import { Campaign } from '../entities/campaign.entity';
@@ -48,6 +49,7 @@ function toFunnelReport(figures: FunnelReportFigures): FunnelReport {
 @Resolver()
 export class MetricsResolver {
   @Authorized(Access.READ)
+  @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
   @Query(() => FunnelReport, {
     description: 'The funnel of a cohort of leads, now or as it stood at `asOf` (from the stage history).',
   })
@@ -56,6 +58,7 @@ export class MetricsResolver {
   }
 
   @Authorized(Access.READ)
+  @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
   @Query(() => SlaReport, { description: 'How an SLA was kept for the cases (or periods) starting in [from, to).' })
   slaReport(
     @Ctx() ctx: Context,
@@ -67,6 +70,7 @@ export class MetricsResolver {
   }
 
   @Authorized(Access.READ)
+  @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
   @Query(() => GoalProgress, {
     description: 'A LEAD_VOLUME SLA against its goal for the period containing `at` (now by default).',
   })
@@ -79,6 +83,7 @@ export class MetricsResolver {
   }
 
   @Authorized(Access.READ)
+  @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
   @Query(() => [CampaignPerformance], {
     description:
       'Per campaign, by name: leads, MQLs, SQLs, customers, won revenue, cost ratios, ROI and sales’ verdicts, first-touch and linear side by side.',
@@ -91,6 +96,7 @@ export class MetricsResolver {
   }
 
   @Authorized(Access.READ)
+  @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
   @Query(() => LeadQualityReport, { description: 'Sales’ verdicts on a cohort’s leads, by campaign and persona.' })
   leadQuality(@Ctx() ctx: Context, @Args(() => LeadQualityArgs) args: LeadQualityArgs): Promise<LeadQualityReport> {
     return leadQuality(ctx, args.filter ?? {});

@@ -4,7 +4,8 @@ import type { Context } from '../context';
 import { User } from '../entities/user.entity';
 import { notFound } from '../schema/errors';
 import { CreateApiTokenInput, CreateUserInput } from '../schema/inputs/user.inputs';
-import { createApiToken, createUser, deleteUser, listUsers } from '../services/user.service';
+import { createApiToken } from '../services/api-token.service';
+import { createUser, deleteUser, listUsers } from '../services/user.service';
 
 @ObjectType()
 export class CreatedApiToken {

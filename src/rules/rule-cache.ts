@@ -72,7 +72,8 @@ export const ruleCache = new RuleCache();
 
 /**
  * Listens for publishes on a connection of its own and compiles new versions at once; checks
- * every `intervalMs` as well, in case a notification was lost with a dropped connection.
+ * every `intervalMs` as well, in case a notification was lost with a dropped connection. A
+ * dropped listening connection (the database restarting) is opened again, with a growing pause.
  */
 export async function watchPublishedRules(
   dataSource: DataSource,
@@ -82,20 +83,44 @@ export async function watchPublishedRules(
   const refresh = (): void => {
     ruleCache.active(dataSource).catch((error: unknown) => logger.warn({ err: error }, 'rule cache refresh failed'));
   };
-  const client = new Client({ connectionString: url, application_name: 'smarketing-api-listen' });
-  client.on('error', (error) => logger.warn({ err: error }, 'rule publish listener lost its connection'));
-  client.on('notification', refresh);
-  try {
-    await client.connect();
-    await client.query(`LISTEN ${RULES_CHANNEL}`);
-  } catch (error) {
-    logger.warn({ err: error }, 'cannot LISTEN for rule publishes; relying on the periodic check');
-  }
-  refresh();
+  let stopped = false;
+  let client: Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let pauseMs = 1000;
+
+  const listen = async (): Promise<void> => {
+    const current = new Client({ connectionString: url, application_name: 'smarketing-api-listen' });
+    client = current;
+    let lost = false;
+    const onLost = (error?: Error): void => {
+      if (lost || stopped) return;
+      lost = true;
+      logger.warn({ err: error, retryInMs: pauseMs }, 'rule publish listener lost its connection');
+      current.end().catch(() => undefined);
+      retryTimer = setTimeout(() => void listen(), pauseMs);
+      retryTimer.unref();
+      pauseMs = Math.min(pauseMs * 2, 30_000);
+    };
+    current.on('error', onLost);
+    current.on('end', () => onLost());
+    current.on('notification', refresh);
+    try {
+      await current.connect();
+      await current.query(`LISTEN ${RULES_CHANNEL}`);
+      pauseMs = 1000;
+      refresh(); // publishes missed while disconnected
+    } catch (error) {
+      onLost(error as Error);
+    }
+  };
+
+  await listen();
   const timer = setInterval(refresh, intervalMs);
   timer.unref();
   return async () => {
+    stopped = true;
     clearInterval(timer);
-    await client.end().catch(() => undefined);
+    clearTimeout(retryTimer);
+    await client?.end().catch(() => undefined);
   };
 }

@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 export enum ErrorCode {
@@ -8,7 +9,14 @@ export enum ErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   VERSION_CONFLICT = 'VERSION_CONFLICT',
   RULE_SET_INVALID = 'RULE_SET_INVALID',
+  /** The operation is over a query limit (depth, aliases, directives, cost, selections): HTTP 400. */
+  QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  /** Too many calls of a kind for this token; `retryAfterSeconds` says when to retry: HTTP 429. */
   RATE_LIMITED = 'RATE_LIMITED',
+  /** The same idempotency key was sent before with another payload or mutation. */
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  /** The database cannot be reached or is overloaded; nothing was written: HTTP 503. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -21,6 +29,9 @@ export interface Problem {
 
 const httpStatus: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.QUERY_TOO_COMPLEX]: 400,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.SERVICE_UNAVAILABLE]: 503,
 };
 
 /**
@@ -33,11 +44,12 @@ export class AppError extends GraphQLError {
     code: ErrorCode,
     message: string,
     details: { field?: string; problems?: Problem[]; [key: string]: unknown } = {},
+    /** HTTP headers for the answer when this error decides it, e.g. `Retry-After`. */
+    headers: Record<string, string> = {},
   ) {
     const status = httpStatus[code];
-    super(message, {
-      extensions: { code, ...details, ...(status ? { http: { status } } : {}) },
-    });
+    const http = status ? { http: { status, headers: new HeaderMap(Object.entries(headers)) } } : {};
+    super(message, { extensions: { code, ...details, ...http } });
   }
 
   get code(): ErrorCode {

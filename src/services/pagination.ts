@@ -62,11 +62,12 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
   filter: Conditions,
   order: KeysetOrder,
   first: number,
-  after: string | undefined,
+  after: string | null | undefined,
 ): Promise<Page<T>> {
   const countSql = `SELECT count(*)::int AS count FROM ${table} t ${filter.where()}`;
   const countParams = [...filter.params];
-  if (after !== undefined) {
+  // `after: null` (an explicit null variable) is the first page, like no `after` at all.
+  if (after !== undefined && after !== null) {
     const [value, id] = decodeCursor(after, order.kind);
     const comparison = order.direction === 'DESC' ? '<' : '>';
     filter.add(`(t.${order.column}, t.id) ${comparison} (${filter.param(value)}, ${filter.param(id)})`);
@@ -83,7 +84,7 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
     nodes,
     cursors: nodes.map((node) => encodeCursor(node[order.property], node.id)),
     hasNextPage,
-    hasPreviousPage: after !== undefined,
+    hasPreviousPage: after !== undefined && after !== null,
     countTotal: async () => (await selectRows<{ count: number }>(db, countSql, countParams))[0]?.count ?? 0,
   };
 }
