@@ -10,7 +10,9 @@ export class SlaRollup1795435548405 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "sla_daily" ADD CONSTRAINT "FK_13d6a086825bd7e254467611bc5" FOREIGN KEY ("sla_id") REFERENCES "sla"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
     );
-    // Added after generation: count the cases of the SLAs that already exist.
+    // Added after generation: count the cases of the SLAs that already exist (a large history
+    // takes longer than the API's statement timeout).
+    await queryRunner.query(`SET LOCAL statement_timeout = 0`);
     const due = `(v.entered_at + CASE WHEN s.kind = 'RESPONSE_TIME' THEN make_interval(hours => s.within_hours) ELSE make_interval(days => s.within_days) END)`;
     const completed = `(CASE WHEN s.kind = 'RESPONSE_TIME' THEN v.first_contact_at ELSE v.contact_times[s.attempts] END)`;
     await queryRunner.query(
