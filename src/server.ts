@@ -302,6 +302,9 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     introspection: true,
     hideSchemaDetailsFromClientErrors: options.production,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: drain, stop the job queue, close the database, exit. Apollo's
+    // own handler raced it and left the process hanging in stop() under a real signal.
+    stopOnTerminationSignals: false,
     // The parser stops past this many tokens, before any validation work (a syntax error, HTTP 400).
     parseOptions: { maxTokens: limits.maxTokens },
     // Fragment spreads expanded; the rules below run only when this count is within the limit.
