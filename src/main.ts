@@ -6,6 +6,7 @@ import { createApp } from './server';
 import { seedDemo } from './cli/demo-data';
 import { publishStarterRules } from './cli/starter-rules';
 import { watchPublishedRules } from './rules/rule-cache';
+import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
 import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {
@@ -19,6 +20,13 @@ async function main(): Promise<void> {
   const { httpServer, apollo, startDraining } = await createApp(database.dataSource);
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
   const stopJobs = await startJobQueue(database.dataSource, database.url);
+  // Idempotency keys are kept 24 h; the sweep forgets older ones.
+  const purge = setInterval(() => {
+    purgeExpiredIdempotencyKeys(database.dataSource).catch((error: unknown) =>
+      logger.warn({ err: error }, 'idempotency key sweep failed'),
+    );
+  }, 3600_000);
+  purge.unref();
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   logger.info(
     { url: `http://localhost:${config.port}/graphql`, startupMs: Date.now() - started, embedded: !config.databaseUrl },
@@ -35,6 +43,7 @@ async function main(): Promise<void> {
       // Time for a load balancer to see it before the listening socket closes.
       if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       await apollo.stop(); // stops accepting, waits for in-flight requests (drain plugin)
+      clearInterval(purge);
       await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
       await stopWatchingRules();
       await database.close();

@@ -24,6 +24,7 @@ import {
 let t: TestApp;
 let draft: { ruleSetId: string; versionId: string; number: number };
 let leadId: string;
+const USED_KEY = 'hostile-used-key';
 
 beforeAll(async () => {
   t = await startTestApp({ production: true });
@@ -31,6 +32,7 @@ beforeAll(async () => {
   // Leads to find, so a filter that wrongly matched everything would show.
   leadId = (await givenLead(t, { company: 'Percent_Co' })).id;
   await givenLead(t, { company: 'Acme' });
+  ok(await gql(t, UPSERT_LEAD_KEYED, { input: { email: email() }, key: USED_KEY }));
 });
 afterAll(() => t.close());
 
@@ -63,6 +65,8 @@ const LEAK =
 
 const CREATE_LEAD = 'mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }';
 const UPSERT_LEAD = 'mutation($input: UpsertLeadInput!) { upsertLead(input: $input) { created } }';
+const UPSERT_LEAD_KEYED =
+  'mutation($input: UpsertLeadInput!, $key: String) { upsertLead(input: $input, idempotencyKey: $key) { created } }';
 const UPDATE_LEAD = 'mutation($input: UpdateLeadInput!) { updateLead(input: $input) { id } }';
 const RECORD_ACTIVITY = 'mutation($input: RecordActivityInput!) { recordActivity(input: $input) { id } }';
 const SAVE_RULES =
@@ -314,6 +318,18 @@ const cases: Record<string, Case> = {
     send: () => graphql('query($s: String!) { leads(filter: { search: $s }) { nodes { id } } }', { s: 'a\u0000' }),
     status: 400,
     code: 'BAD_USER_INPUT',
+  },
+  'an idempotency key used before, with another payload': {
+    send: () => graphql(UPSERT_LEAD_KEYED, { input: { email: email() }, key: USED_KEY }),
+    status: 200,
+    code: 'IDEMPOTENCY_KEY_REUSED',
+    extensions: { field: 'idempotencyKey' },
+  },
+  'an idempotency key of 10,000 characters': {
+    send: () => graphql(UPSERT_LEAD_KEYED, { input: { email: email() }, key: 'k'.repeat(10_000) }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+    extensions: { field: 'idempotencyKey' },
   },
   '30 February': {
     send: () => graphql(RECORD_ACTIVITY, { input: { leadId, type: 'PAGE_VIEW', occurredAt: '2025-02-30T10:00:00Z' } }),

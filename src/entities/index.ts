@@ -6,6 +6,7 @@ import { Campaign } from './campaign.entity';
 import { Feedback } from './feedback.entity';
 import { FunnelDaily } from './funnel-daily.entity';
 import { FunnelStage } from './funnel-stage.entity';
+import { IdempotencyKey } from './idempotency-key.entity';
 import { LeadCampaignCredit } from './lead-campaign-credit.entity';
 import { LeadFact } from './lead-fact.entity';
 import { Lead } from './lead.entity';
@@ -29,6 +30,7 @@ export const entities = [
   Feedback,
   FunnelDaily,
   FunnelStage,
+  IdempotencyKey,
   Lead,
   LeadCampaignCredit,
   LeadFact,

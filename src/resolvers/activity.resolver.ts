@@ -6,6 +6,7 @@ import { Campaign } from '../entities/campaign.entity';
 import { User } from '../entities/user.entity';
 import { RecordActivityInput } from '../schema/inputs/activity.inputs';
 import { recordActivities, recordActivity } from '../services/activity.service';
+import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from '../services/idempotency.service';
 
 @Resolver(() => Activity)
 export class ActivityResolver {
@@ -23,8 +24,15 @@ export class ActivityResolver {
   recordActivities(
     @Ctx() ctx: Context,
     @Arg('inputs', () => [RecordActivityInput]) inputs: RecordActivityInput[],
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null | undefined,
   ): Promise<Activity[]> {
-    return recordActivities(ctx, inputs);
+    return withIdempotencyKey(ctx, { operation: 'recordActivities', key: idempotencyKey, payload: inputs }, (tx) =>
+      recordActivities(tx, inputs),
+    );
   }
 
   @FieldResolver(() => Campaign, { nullable: true })

@@ -8,6 +8,7 @@ import { User } from '../entities/user.entity';
 import { Connection, toConnection } from '../schema/connection';
 import { FeedbackArgs, SubmitFeedbackInput } from '../schema/inputs/feedback.inputs';
 import { listFeedback, submitFeedback } from '../services/feedback.service';
+import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from '../services/idempotency.service';
 
 @ObjectType()
 export class FeedbackConnection extends Connection(Feedback) {}
@@ -25,8 +26,15 @@ export class FeedbackResolver {
   submitFeedback(
     @Ctx() ctx: Context,
     @Arg('input', () => SubmitFeedbackInput) input: SubmitFeedbackInput,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null | undefined,
   ): Promise<Feedback> {
-    return submitFeedback(ctx, input);
+    return withIdempotencyKey(ctx, { operation: 'submitFeedback', key: idempotencyKey, payload: input }, (tx) =>
+      submitFeedback(tx, input),
+    );
   }
 
   @FieldResolver(() => Lead, { nullable: true })

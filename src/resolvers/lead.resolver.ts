@@ -29,6 +29,7 @@ import { ScoreExplanationType } from '../schema/rules/explanation.types';
 import { CreateLeadInput, LeadsArgs, UpdateLeadInput, UpsertLeadInput } from '../schema/inputs/lead.inputs';
 import { createLead, getLeadOrThrow, listLeads, updateLead, upsertLead } from '../services/lead.service';
 import { moveLeadToStage } from '../services/lead-stage.service';
+import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from '../services/idempotency.service';
 
 @ObjectType()
 export class LeadConnection extends Connection(Lead) {}
@@ -72,8 +73,15 @@ export class LeadResolver {
   upsertLead(
     @Ctx() ctx: Context,
     @Arg('input', () => UpsertLeadInput) input: UpsertLeadInput,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: IDEMPOTENCY_KEY_DESCRIPTION,
+    })
+    idempotencyKey: string | null | undefined,
   ): Promise<UpsertLeadPayload> {
-    return upsertLead(ctx, input);
+    return withIdempotencyKey(ctx, { operation: 'upsertLead', key: idempotencyKey, payload: input }, (tx) =>
+      upsertLead(tx, input),
+    );
   }
 
   @Authorized(Access.WRITE_LEADS)
