@@ -14,7 +14,7 @@ import { evaluate } from '../src/rules/evaluate';
 import { loadLeadStates } from '../src/rules/facts';
 import { ruleCache } from '../src/rules/rule-cache';
 import { createApp } from '../src/server';
-import { createRescoreJob, runRescoreJob } from '../src/services/rescore.service';
+import { RESCORE_CHUNK, createRescoreJob, runRescoreJob } from '../src/services/rescore.service';
 import { createRuleSet, publishRuleSetVersion, saveRuleSetDraft } from '../src/services/rule-set.service';
 import { scoreLeads } from '../src/services/scoring.service';
 import { inTransaction } from '../src/services/transaction';
@@ -161,7 +161,7 @@ Data: ${job.total.toLocaleString('en-US')} leads, ${(job.total * 5).toLocaleStri
 
 | what | result |
 |---|---|
-| bulk re-score of every lead (daily job: facts query, evaluation, score + explanation writes, chunks of 500) | **${Math.round(job.total / bulkSeconds).toLocaleString('en-US')} leads/s** (${bulkSeconds.toFixed(1)} s for ${job.total.toLocaleString('en-US')}) |
+| bulk re-score of every lead (daily job: facts query, evaluation, score + explanation writes, chunks of ${RESCORE_CHUNK}) | **${Math.round(job.total / bulkSeconds).toLocaleString('en-US')} leads/s** (${bulkSeconds.toFixed(1)} s for ${job.total.toLocaleString('en-US')}) |
 | share of that time in the rules / in the database | ${share(job.engineMs)} / ${share(job.databaseMs)} |
 | first publish of the scoring set (every lead's scores change) | ${Math.round(first.total / (((first.finishedAt?.getTime() ?? 0) - (first.startedAt?.getTime() ?? 0)) / 1000)).toLocaleString('en-US')} leads/s |
 | json-rules-engine alone, in memory, one core (both rule sets) | ${Math.round(engineRate).toLocaleString('en-US')} leads/s |
