@@ -19,6 +19,7 @@ import {
   nextStageOf,
   num,
   percentiles,
+  selectSorting,
   ratio,
   reachStages,
   type CohortFilter,
@@ -182,8 +183,8 @@ async function hoursToNextOf(
   if (selects.length === 0) return {};
   const where = new Conditions();
   const source = leadRowsSource(where, filter, asOf);
-  const [row] = await selectRows<Record<string, unknown>>(
-    managerOf(ctx),
+  const [row] = await selectSorting<Record<string, unknown>>(
+    ctx,
     `SELECT ${selects.join(',\n  ')} FROM ${source}`,
     where.params,
   );

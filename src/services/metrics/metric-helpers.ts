@@ -178,3 +178,16 @@ export function edgesCondition(where: Conditions, alias: string, edges: DaySplit
     })
     .join(' OR ');
 }
+
+/**
+ * Runs a statement that sorts many values (percentiles) with room to sort in memory: at the
+ * default 4 MB work_mem, the median of a million leads spills to disk and takes twice as long.
+ */
+export async function selectSorting<T>(ctx: Context, sql: string, params: unknown[]): Promise<T[]> {
+  return ctx.dataSource.transaction(async (manager) => {
+    await manager.query(`SET LOCAL work_mem = '${SORT_WORK_MEM}'`);
+    return manager.query<T[]>(sql, params);
+  });
+}
+
+const SORT_WORK_MEM = '64MB';

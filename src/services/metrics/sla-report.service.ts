@@ -11,7 +11,7 @@ import { keysetPage } from '../pagination';
 import { getSlaOrThrow } from '../sla.service';
 import { StageVisit } from '../../entities/stage-visit.entity';
 import { NO_OWNER } from '../../entities/sla-daily.entity';
-import { assertRange, firstReachSql, num, percentiles, ratio, splitByDay } from './metric-helpers';
+import { assertRange, firstReachSql, num, percentiles, ratio, selectSorting, splitByDay } from './metric-helpers';
 import { allowedMs, caseSqlFor, completedSql, dueSql } from './sla-case-sql';
 
 const DAY_MS = 86_400_000;
@@ -123,8 +123,8 @@ export async function slaReport(ctx: Context, slaId: string, from: Date, to: Dat
   const params = [sla.stageId, from, to];
   let hours: Promise<Array<Record<string, unknown>>> | undefined;
   const allHours = (): Promise<Array<Record<string, unknown>>> =>
-    (hours ??= selectRows<Record<string, unknown>>(
-      managerOf(ctx),
+    (hours ??= selectSorting<Record<string, unknown>>(
+      ctx,
       `SELECT v.owner_id, GROUPING(v.owner_id) AS is_total,
          percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', ${completed} - v.entered_at) / 3600) AS hours
        ${cases} AND ${completed} IS NOT NULL GROUP BY ROLLUP (v.owner_id)`,
