@@ -341,6 +341,21 @@ describe('slaReport and goalProgress', () => {
     ]);
   });
 
+  test('breaches of one owner', async () => {
+    const slaId = await givenSla({ kind: 'RESPONSE_TIME', stage: 'mql', withinHours: 6 });
+    const breaches = async (ownerId: string): Promise<any> =>
+      ok(
+        await gql(
+          t,
+          `query($slaId: ID!, $ownerId: ID) { slaReport(slaId: $slaId, from: "2001-01-01T00:00:00Z", to: "2001-02-01T00:00:00Z") {
+             breaches(ownerId: $ownerId) { totalCount nodes { lead { id } } } } }`,
+          { slaId, ownerId },
+        ),
+      ).slaReport.breaches;
+    expect(await breaches(t.userIds.OPS)).toEqual({ totalCount: 1, nodes: [{ lead: { id: leads.L4 } }] });
+    expect(await breaches(t.userIds.SALES)).toEqual({ totalCount: 1, nodes: [{ lead: { id: leads.L2 } }] });
+  });
+
   test('windows that cut days read whole days from the daily rollup and the rest from the cases', async () => {
     const slaId = await givenSla({ kind: 'RESPONSE_TIME', stage: 'mql', withinHours: 6 });
     const total = async (from: string, to: string): Promise<any> =>

@@ -6,7 +6,7 @@ import { Campaign } from '../entities/campaign.entity';
 import { Lead } from '../entities/lead.entity';
 import { Persona } from '../entities/persona.entity';
 import { User } from '../entities/user.entity';
-import { PageArgs, toConnection } from '../schema/connection';
+import { toConnection } from '../schema/connection';
 import { CampaignPerformance } from '../schema/metrics/campaign-performance.types';
 import {
   FunnelReport,
@@ -15,7 +15,12 @@ import {
   P90_HOURS_TO_NEXT,
 } from '../schema/metrics/funnel-report.types';
 import { LeadQualityGroup, LeadQualityReport } from '../schema/metrics/lead-quality.types';
-import { CampaignPerformanceArgs, FunnelReportArgs, LeadQualityArgs } from '../schema/metrics/metric.inputs';
+import {
+  CampaignPerformanceArgs,
+  FunnelReportArgs,
+  LeadQualityArgs,
+  SlaBreachesArgs,
+} from '../schema/metrics/metric.inputs';
 import {
   GoalProgress,
   MEDIAN_HOURS_TO_COMPLETE,
@@ -119,14 +124,15 @@ export class FunnelStageMetricsResolver {
 @Resolver(() => SlaReport)
 export class SlaReportResolver {
   @FieldResolver(() => SlaCaseConnection, {
-    description: 'The breached cases (time SLAs), newest clock start first; empty for LEAD_VOLUME.',
+    description:
+      'The breached cases (time SLAs), newest clock start first, optionally one owner’s; empty for LEAD_VOLUME.',
   })
   async breaches(
     @Root() report: SlaReportFigures,
     @Ctx() ctx: Context,
-    @Args(() => PageArgs) page: PageArgs,
+    @Args(() => SlaBreachesArgs) args: SlaBreachesArgs,
   ): Promise<SlaCaseConnection> {
-    return toConnection(SlaCaseConnection, await listSlaBreaches(ctx, report, page.first, page.after));
+    return toConnection(SlaCaseConnection, await listSlaBreaches(ctx, report, args.first, args.after, args.ownerId));
   }
 }
 

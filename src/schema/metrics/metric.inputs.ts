@@ -1,6 +1,7 @@
 import { ArrayMaxSize, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { CampaignChannel } from '../../entities/enums';
+import { PageArgs } from '../connection';
 
 @InputType({
   description:
@@ -82,4 +83,11 @@ export class CampaignPerformanceArgs {
   @Field(() => CampaignPerformanceFilter, { nullable: true })
   @ValidateNested()
   filter?: CampaignPerformanceFilter;
+}
+
+@ArgsType()
+export class SlaBreachesArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: 'Only the cases of leads this user owns now.' })
+  @IsUUID()
+  ownerId?: string;
 }

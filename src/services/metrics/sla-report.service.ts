@@ -161,6 +161,7 @@ export async function listSlaBreaches(
   report: SlaReportFigures,
   first: number,
   after: string | undefined,
+  ownerId?: string,
 ): Promise<Page<SlaCaseFigures>> {
   if (report.sla.kind === SlaKind.LEAD_VOLUME) {
     return { nodes: [], cursors: [], hasNextPage: false, hasPreviousPage: false, countTotal: () => Promise.resolve(0) };
@@ -169,6 +170,7 @@ export async function listSlaBreaches(
   const sla = where.param(report.sla.id);
   where.add(`t.stage_id = (SELECT stage_id FROM sla WHERE id = ${sla})`);
   where.add(`t.entered_at >= ${where.param(report.from)} AND t.entered_at < ${where.param(report.to)}`);
+  if (ownerId) where.add(`t.owner_id = ${where.param(ownerId)}`);
   const at = `${where.param(report.at)}::timestamptz`;
   where.add(`EXISTS (SELECT 1 FROM sla s WHERE s.id = ${sla} AND ${breachedSql(at, 't')})`);
   const page = await keysetPage(
