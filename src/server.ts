@@ -17,7 +17,7 @@ import type { DataSource } from 'typeorm';
 import { rateLimitPlugin } from './auth/rate-limit';
 import { bearerToken } from './auth/tokens';
 import type { Context } from './context';
-import { databaseTrouble, type DatabaseTrouble } from './db/db-errors';
+import { databaseTrouble, logDatabaseTrouble, type DatabaseTrouble } from './db/db-errors';
 import { createLoaders } from './loaders';
 import { logger } from './logger';
 import { config, type QueryLimits, type RateLimits } from './config';
@@ -88,7 +88,7 @@ export function createFormatError(
     const known = uniqueViolation(original) ?? unstorableText(original) ?? (trouble && unavailable(trouble));
     if (known) {
       const { http: _http, ...extensions } = known.extensions;
-      if (trouble) logger.warn({ err: original, path: formatted.path }, 'database unavailable');
+      if (trouble) logDatabaseTrouble(original, { path: formatted.path });
       return { message: known.message, ...path, extensions };
     }
     if (typeof code === 'string' && KNOWN_CODES.has(code)) {
@@ -153,7 +153,7 @@ async function contextFor(dataSource: DataSource, authorization: string | undefi
   } catch (error) {
     const trouble = databaseTrouble(error);
     if (!trouble) throw error;
-    logger.warn({ err: error, requestId: base.requestId }, 'database unavailable while authenticating');
+    logDatabaseTrouble(error, { requestId: base.requestId, while: 'authenticating' });
     throw unavailable(trouble);
   }
   if (!identity) {

@@ -1,3 +1,5 @@
+import { logger } from '../logger';
+
 /**
  * Errors that say the database cannot serve right now (down, restarting, unreachable, out of
  * connections, too slow), as opposed to a bug or bad input. Clients get SERVICE_UNAVAILABLE with
@@ -43,7 +45,12 @@ function causes(error: unknown): unknown[] {
 
 export function databaseTrouble(error: unknown): DatabaseTrouble | undefined {
   for (const cause of causes(error)) {
-    const { code, message } = cause as { code?: unknown; message?: unknown };
+    const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
+    // TypeORM releases a transaction's connection when the connection fails; the transaction's
+    // next statement (or its COMMIT, which then never reached the server) reports this instead.
+    if (name === 'QueryRunnerAlreadyReleasedError' || name === 'QueryRunnerProviderAlreadyReleasedError') {
+      return 'unavailable';
+    }
     if (typeof code === 'string') {
       if (code.startsWith('08') || UNAVAILABLE_STATES.has(code) || SOCKET_CODES.has(code)) return 'unavailable';
       if (TIMEOUT_STATES.has(code)) return 'timeout';
@@ -53,4 +60,19 @@ export function databaseTrouble(error: unknown): DatabaseTrouble | undefined {
     }
   }
   return undefined;
+}
+
+/** While the database is down every request fails alike: one warning per interval, with a count. */
+const LOG_INTERVAL_MS = 5000;
+let lastLogged = 0;
+let suppressed = 0;
+
+export function logDatabaseTrouble(error: unknown, context: Record<string, unknown> = {}, now = Date.now()): void {
+  if (now - lastLogged < LOG_INTERVAL_MS) {
+    suppressed += 1;
+    return;
+  }
+  logger.warn({ err: error, ...context, alikeSinceLastWarning: suppressed }, 'database unavailable');
+  lastLogged = now;
+  suppressed = 0;
 }
