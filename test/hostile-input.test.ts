@@ -25,6 +25,33 @@ let t: TestApp;
 let draft: { ruleSetId: string; versionId: string; number: number };
 let leadId: string;
 const USED_KEY = 'hostile-used-key';
+/** Tokens that no longer work, each for another reason. */
+const dead: Record<'revoked' | 'rotated' | 'expired' | 'deleted', string> = {
+  revoked: '',
+  rotated: '',
+  expired: '',
+  deleted: '',
+};
+
+async function givenToken(): Promise<{ userId: string; token: string; tokenId: string }> {
+  const user = ok(
+    await gql(
+      t,
+      'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
+      { input: { name: unique('user'), role: 'OPS' } },
+      { as: Role.ADMIN },
+    ),
+  ).createUser;
+  const created = ok(
+    await gql(
+      t,
+      'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token tokenId } }',
+      { input: { userId: user.id, expiresAt: new Date(Date.now() + 3600_000).toISOString() } },
+      { as: Role.ADMIN },
+    ),
+  ).createApiToken;
+  return { userId: user.id, ...created };
+}
 
 beforeAll(async () => {
   t = await startTestApp({ production: true });
@@ -33,6 +60,30 @@ beforeAll(async () => {
   leadId = (await givenLead(t, { company: 'Percent_Co' })).id;
   await givenLead(t, { company: 'Acme' });
   ok(await gql(t, UPSERT_LEAD_KEYED, { input: { email: email() }, key: USED_KEY }));
+
+  const revoked = await givenToken();
+  ok(
+    await gql(t, 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: revoked.tokenId }, { as: Role.ADMIN }),
+  );
+  dead.revoked = revoked.token;
+  const rotated = await givenToken();
+  ok(
+    await gql(
+      t,
+      'mutation($id: ID!) { rotateApiToken(id: $id) { tokenId } }',
+      { id: rotated.tokenId },
+      { as: Role.ADMIN },
+    ),
+  );
+  dead.rotated = rotated.token;
+  const expired = await givenToken();
+  await t.dataSource.query(`UPDATE api_token SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+    expired.tokenId,
+  ]);
+  dead.expired = expired.token;
+  const deleted = await givenToken();
+  ok(await gql(t, 'mutation($id: ID!) { deleteUser(id: $id) { id } }', { id: deleted.userId }, { as: Role.ADMIN }));
+  dead.deleted = deleted.token;
 });
 afterAll(() => t.close());
 
@@ -640,6 +691,26 @@ const cases: Record<string, Case> = {
     code: 'FORBIDDEN',
   },
 };
+
+for (const [why, kind] of [
+  ['a revoked token, on a mutation in a fragment', 'revoked'],
+  ['the old token after a rotation, on an aliased mutation', 'rotated'],
+  ['an expired token, on an ADMIN query through an inline fragment', 'expired'],
+  ["a deleted user's token, on a rule-set write", 'deleted'],
+] as const) {
+  const documents = {
+    revoked: () => `mutation { ...W } fragment W on Mutation { createLead(input: { email: "${email()}" }) { id } }`,
+    rotated: () => `mutation { x: createLead(input: { email: "${email()}" }) { id } }`,
+    expired: () => '{ ... on Query { auditLog(first: 1) { totalCount } } }',
+    deleted: () => `mutation { createRuleSet(name: "${unique('rs')}", kind: SCORING) { id } }`,
+  };
+  cases[why] = {
+    send: () => post({ query: documents[kind]() }, { token: dead[kind] }),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+    extensions: { field: 'Authorization' },
+  };
+}
 
 describe('hostile input is refused with a clear code, writes nothing and leaks nothing', () => {
   test('there are at least 40 cases', () => {
