@@ -12,6 +12,13 @@ export class LeadQualityGroup {
   @Field(() => ID, { nullable: true, description: 'By persona: the persona (null: none).' })
   personaId: string | null;
 
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'By rule-set version: the version whose qualify rule first moved the lead into `mql` (null: moved by hand or imported there).',
+  })
+  ruleSetVersionId: string | null;
+
   @Field(() => Int)
   leads: number;
 
@@ -41,6 +48,39 @@ export class LeadQualityGroup {
 }
 
 @ObjectType({
+  description:
+    'Which scoring rules send bad leads. Base: the cohort’s leads on which the rule fired in their current score explanation (Lead.scoreExplanation), whatever their stage.',
+})
+export class ScoringRuleQuality {
+  @Field()
+  rule: string;
+
+  @Field(() => ID)
+  ruleSetVersionId: string;
+
+  @Field(() => Int, { description: 'Leads on which the rule fired.' })
+  leads: number;
+
+  @Field(() => Int, { description: 'Of those, leads with at least one REJECTED verdict.' })
+  rejectedLeads: number;
+
+  @Field(() => Int, { description: 'Of those, leads that reached `sql` (as in the funnel).' })
+  reachedSql: number;
+
+  @Field(() => Int, { description: 'Of those, leads that entered a WON stage.' })
+  won: number;
+
+  @Field(() => Float, { nullable: true, description: 'rejectedLeads / leads.' })
+  rejectedShare: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'reachedSql / leads.' })
+  reachedSqlShare: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'won / leads.' })
+  reachedCustomerShare: number | null;
+}
+
+@ObjectType({
   description: 'Lead quality of a cohort (see LeadCohortFilter), overall, by first-touch campaign and by persona.',
 })
 export class LeadQualityReport {
@@ -53,5 +93,14 @@ export class LeadQualityReport {
   @Field(() => [LeadQualityGroup], { description: 'One group per persona, most leads first.' })
   byPersona: LeadQualityGroup[];
 
-  // byRuleSetVersion and byScoringRule come with rule sets; see lead-quality.service.ts.
+  @Field(() => [LeadQualityGroup], {
+    description:
+      'Handed-over leads (reached `mql`) grouped by the rule-set version whose qualify rule first moved them into `mql`, most leads first; rejection reasons are not broken down here.',
+  })
+  byRuleSetVersion: LeadQualityGroup[];
+
+  @Field(() => [ScoringRuleQuality], {
+    description: 'Per scoring rule (and version) that fired in the current score explanation of the cohort’s leads.',
+  })
+  byScoringRule: ScoringRuleQuality[];
 }

@@ -9,6 +9,7 @@ import { addCohortConditions, assertCohortFilter, num, ratio, type CohortFilter 
 export interface LeadQualityGroupFigures {
   campaignId: string | null;
   personaId: string | null;
+  ruleSetVersionId: string | null;
   leads: number;
   handedOver: number;
   accepted: number;
@@ -25,12 +26,24 @@ export interface LeadQualityFigures {
   total: LeadQualityGroupFigures;
   byCampaign: LeadQualityGroupFigures[];
   byPersona: LeadQualityGroupFigures[];
-  // Next, with rule sets (issue 3): byRuleSetVersion, grouping by the version of the transition
-  // that first moved each lead into `mql` (stage_transition.rule_set_version_id, to be copied into
-  // lead_fact), and byScoringRule, from the rules fired in lead.score_explanation.
+  byRuleSetVersion: LeadQualityGroupFigures[];
+  byScoringRule: ScoringRuleQualityFigures[];
 }
 
-type Dimension = 'campaign' | 'persona' | 'total';
+/** Which scoring rules send bad leads: outcomes of the leads on which a rule fires. */
+export interface ScoringRuleQualityFigures {
+  rule: string;
+  ruleSetVersionId: string;
+  leads: number;
+  rejectedLeads: number;
+  reachedSql: number;
+  won: number;
+  rejectedShare: number | null;
+  reachedSqlShare: number | null;
+  reachedCustomerShare: number | null;
+}
+
+type Dimension = 'campaign' | 'persona' | 'total' | 'version';
 
 /**
  * Closed-loop quality of a cohort, by first-touch campaign and by persona: one statement with
@@ -74,6 +87,7 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
     return {
       campaignId: dimension === 'campaign' ? (row.campaign_id as string | null) : null,
       personaId: dimension === 'persona' ? (row.persona_id as string | null) : null,
+      ruleSetVersionId: dimension === 'version' ? (row.version_id as string | null) : null,
       leads: num(row.leads),
       handedOver,
       accepted,
@@ -93,6 +107,37 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
     };
   };
   const groups = rows.map((row) => ({ dimension: row.dimension as Dimension, figures: toFigures(row) }));
+  const [versionRows, ruleRows] = await Promise.all([
+    // The version whose qualify rule first moved each handed-over lead into `mql`.
+    selectRows<Record<string, unknown>>(
+      db,
+      `SELECT 'version' AS dimension, q.version_id, count(*) AS leads, count(*) AS handed_over,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.sql} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
+         sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
+       FROM lead_fact f
+       CROSS JOIN LATERAL (
+         SELECT t.rule_set_version_id AS version_id FROM stage_transition t JOIN funnel_stage s ON s.id = t.to_stage_id
+         WHERE t.lead_id = f.lead_id AND s.key = 'mql' ORDER BY t.at, t.id LIMIT 1
+       ) q
+       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} f.entered_mask & ${masks.mql} <> 0
+       GROUP BY q.version_id`,
+      where.params,
+    ),
+    // Rules fired in each lead's current score explanation.
+    selectRows<Record<string, unknown>>(
+      db,
+      `SELECT fired->>'rule' AS rule, fired->>'ruleSetVersionId' AS version_id, count(*) AS leads,
+         count(*) FILTER (WHERE f.rejected_count > 0) AS rejected_leads,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.sql} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won
+       FROM lead_fact f JOIN lead l ON l.id = f.lead_id
+       CROSS JOIN LATERAL jsonb_array_elements(coalesce(l.score_explanation->'fired', '[]'::jsonb)) AS fired
+       ${where.where()}
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      where.params,
+    ),
+  ]);
   const order = (a: LeadQualityGroupFigures, b: LeadQualityGroupFigures): number => b.leads - a.leads;
   const empty = toFigures({ dimension: 'total' });
   return {
@@ -106,5 +151,20 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
       .filter((g) => g.dimension === 'persona')
       .map((g) => g.figures)
       .sort(order),
+    byRuleSetVersion: versionRows.map((row) => ({ ...toFigures(row), rejectionReasons: [] })).sort(order),
+    byScoringRule: ruleRows.map((row) => {
+      const leads = num(row.leads);
+      return {
+        rule: String(row.rule),
+        ruleSetVersionId: String(row.version_id),
+        leads,
+        rejectedLeads: num(row.rejected_leads),
+        reachedSql: num(row.reached_sql),
+        won: num(row.won),
+        rejectedShare: ratio(num(row.rejected_leads), leads),
+        reachedSqlShare: ratio(num(row.reached_sql), leads),
+        reachedCustomerShare: ratio(num(row.won), leads),
+      };
+    }),
   };
 }
