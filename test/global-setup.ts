@@ -1,8 +1,21 @@
 import 'reflect-metadata';
+import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../src/db/data-source';
 import { defaultTestDataDir, startEmbeddedPostgres } from '../src/db/embedded-postgres';
+
+/** A port nothing listens on now: another checkout's test run may hold a fixed one. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * One fresh database per test run: on the embedded server (its own data folder and port, apart
@@ -18,7 +31,7 @@ export default async function globalSetup(): Promise<void> {
   } else {
     const embedded = await startEmbeddedPostgres({
       dataDir: process.env.TEST_EMBEDDED_PG_DIR ?? defaultTestDataDir(root),
-      port: Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54330),
+      port: process.env.TEST_EMBEDDED_PG_PORT ? Number(process.env.TEST_EMBEDDED_PG_PORT) : await freePort(),
       database: 'postgres',
     });
     (globalThis as { __embeddedPostgres__?: typeof embedded }).__embeddedPostgres__ = embedded;

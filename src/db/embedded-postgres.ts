@@ -147,9 +147,14 @@ export async function startEmbeddedPostgres(options: {
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   const stale = await clearStaleServer(dataDir);
   if (stale === 'in-use') {
-    logger.info({ dataDir }, 'embedded PostgreSQL already running for this data folder; reusing it');
-    await ensureDatabase(options.port, options.database);
-    return { url, stop: () => Promise.resolve() };
+    // Reused where it listens, which may not be the port asked for (postmaster.pid, line 4).
+    const port = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]) || options.port;
+    logger.info({ dataDir, port }, 'embedded PostgreSQL already running for this data folder; reusing it');
+    await ensureDatabase(port, options.database);
+    return {
+      url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
+      stop: () => Promise.resolve(),
+    };
   }
 
   const recentLog: string[] = [];
