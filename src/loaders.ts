@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { columnsOf, selectRows } from './db/select';
+import { columnsOf, selectRows, selectEntities } from './db/select';
 import { Activity } from './entities/activity.entity';
 import { Campaign } from './entities/campaign.entity';
 import { Feedback } from './entities/feedback.entity';
@@ -38,8 +38,9 @@ function byId<T extends ObjectLiteral & { id: string }>(
   table: string,
 ): DataLoader<string, T | null> {
   return new DataLoader(async (ids) => {
-    const rows = await selectRows<T>(
+    const rows = await selectEntities<T>(
       dataSource,
+      entity,
       `SELECT ${columnsOf(dataSource, entity, 'e')} FROM "${table}" e WHERE e.id = ANY($1::uuid[])`,
       [ids],
     );

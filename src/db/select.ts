@@ -50,6 +50,22 @@ export async function selectRows<T>(db: Queryable, sql: string, params: unknown[
   return db.query<T[]>(sql, params);
 }
 
+/**
+ * Gives plain rows the entity's prototype. type-graphql turns every root of a field resolver
+ * into an instance of its class (a `new` and a copy per lead and field) unless it already is one.
+ */
+export async function selectEntities<T extends object>(
+  db: Queryable,
+  entity: EntityTarget<ObjectLiteral>,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const rows = await selectRows<T>(db, sql, params);
+  const prototype = (entity as { prototype?: object }).prototype;
+  if (prototype) for (const row of rows) Object.setPrototypeOf(row, prototype);
+  return rows;
+}
+
 /** Collects SQL conditions with numbered parameters, so filters stay injection-free. */
 export class Conditions {
   readonly parts: string[] = [];

@@ -115,6 +115,26 @@ function nearMiss(result: RuleRun, version: CompiledVersion): NearMiss | undefin
   };
 }
 
+/** Runs each version, turning its fired rules into `T`s and collecting its near misses. */
+async function runAll<T>(
+  versions: CompiledVersion[],
+  facts: Facts,
+  mode: RunMode,
+  nearMisses: NearMiss[],
+  toFired: (version: CompiledVersion, result: RuleRun) => T,
+): Promise<T[]> {
+  const fired: T[] = [];
+  for (const version of versions) {
+    const run = await runVersion(version, facts, mode);
+    for (const result of run.fired) fired.push(toFired(version, result));
+    for (const result of run.failed) {
+      const miss = nearMiss(result, version);
+      if (miss) nearMisses.push(miss);
+    }
+  }
+  return fired;
+}
+
 function capped(value: number, cap: number | null | undefined): number {
   return cap === null || cap === undefined ? value : Math.min(value, cap);
 }
@@ -142,30 +162,18 @@ export async function evaluate(
   at: Date,
   mode: RunMode = 'engine',
 ): Promise<Evaluation> {
-  const fired: FiredScoreRule[] = [];
   const nearMisses: NearMiss[] = [];
-  for (const version of scoring) {
-    const run = await runVersion(version, facts, mode);
-    for (const result of run.fired) {
-      const params = (result.event?.params ?? {}) as {
-        points: number;
-        dimension: 'fit' | 'engagement';
-        reason?: string;
-      };
-      fired.push({
-        ruleSetVersionId: version.versionId,
-        rule: result.name,
-        dimension: params.dimension,
-        points: params.points,
-        reason: params.reason ?? null,
-        conditions: conditionsOf(result.conditions),
-      });
-    }
-    for (const result of run.failed) {
-      const miss = nearMiss(result, version);
-      if (miss) nearMisses.push(miss);
-    }
-  }
+  const fired = await runAll(scoring, facts, mode, nearMisses, (version, result): FiredScoreRule => {
+    const params = (result.event?.params ?? {}) as { points: number; dimension: 'fit' | 'engagement'; reason?: string };
+    return {
+      ruleSetVersionId: version.versionId,
+      rule: result.name,
+      dimension: params.dimension,
+      points: params.points,
+      reason: params.reason ?? null,
+      conditions: conditionsOf(result.conditions),
+    };
+  });
   const rawFit = fired.filter((rule) => rule.dimension === 'fit').reduce((sum, rule) => sum + rule.points, 0);
   const rawEngagement = fired
     .filter((rule) => rule.dimension === 'engagement')
@@ -177,25 +185,23 @@ export async function evaluate(
 
   const qualifyFacts: Facts =
     scoring.length > 0 ? { ...facts, fit_score: fitScore, engagement_score: engagementScore, score } : facts;
-  const qualifying: FiredQualifyRule[] = [];
-  for (const version of qualification) {
-    const run = await runVersion(version, qualifyFacts, mode);
-    for (const result of run.fired) {
+  const qualifying = await runAll(
+    qualification,
+    qualifyFacts,
+    mode,
+    nearMisses,
+    (version, result): FiredQualifyRule => {
       const params = (result.event?.params ?? {}) as { stage: string; rank: number; reason?: string };
-      qualifying.push({
+      return {
         ruleSetVersionId: version.versionId,
         rule: result.name,
         stage: params.stage,
         rank: params.rank,
         reason: params.reason ?? null,
         conditions: conditionsOf(result.conditions),
-      });
-    }
-    for (const result of run.failed) {
-      const miss = nearMiss(result, version);
-      if (miss) nearMisses.push(miss);
-    }
-  }
+      };
+    },
+  );
   const qualify = qualifying.reduce<FiredQualifyRule | null>(
     (best, rule) => (best === null || rule.rank > best.rank ? rule : best),
     null,

@@ -138,6 +138,23 @@ export function operationCost(
   });
 }
 
+/**
+ * Costs by parsed document (Apollo hands the same document object for the same query text) and
+ * variables: a client repeating its page query pays for the estimate once, not on every request.
+ */
+const costs = new WeakMap<object, Map<string, number | undefined>>();
+const COSTS_PER_DOCUMENT = 100;
+
+function cachedCost(document: object, key: string, estimate: () => number | undefined): number | undefined {
+  let byVariables = costs.get(document);
+  if (!byVariables) costs.set(document, (byVariables = new Map<string, number | undefined>()));
+  if (byVariables.has(key)) return byVariables.get(key);
+  const cost = estimate();
+  if (byVariables.size >= COSTS_PER_DOCUMENT) byVariables.clear();
+  byVariables.set(key, cost);
+  return cost;
+}
+
 /** Refuses an operation whose estimated cost is over the limit, before it runs. */
 export function costLimitPlugin(limits: QueryLimits): ApolloServerPlugin {
   return {
@@ -146,7 +163,9 @@ export function costLimitPlugin(limits: QueryLimits): ApolloServerPlugin {
         didResolveOperation({ schema, document, request, operationName }) {
           let cost: number | undefined;
           try {
-            cost = operationCost(schema, document, request.variables, operationName, limits.maxSelections);
+            cost = cachedCost(document, `${operationName ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`, () =>
+              operationCost(schema, document, request.variables, operationName, limits.maxSelections),
+            );
           } catch (error) {
             // graphql-query-complexity gives up past maxQueryNodes expanded selections.
             if ((error as Error).message.includes('maximum allowed number of nodes')) {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { columnsOf, selectRows, type Conditions } from '../db/select';
+import { columnsOf, selectRows, type Conditions, selectEntities } from '../db/select';
 import { badInput } from '../schema/errors';
 import type { Page } from '../schema/connection';
 
@@ -72,8 +72,9 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
     const comparison = order.direction === 'DESC' ? '<' : '>';
     filter.add(`(t.${order.column}, t.id) ${comparison} (${filter.param(value)}, ${filter.param(id)})`);
   }
-  const rows = await selectRows<T>(
+  const rows = await selectEntities<T>(
     db,
+    entity,
     `SELECT ${columnsOf(db, entity, 't')} FROM ${table} t ${filter.where()}
      ORDER BY t.${order.column} ${order.direction}, t.id ${order.direction} LIMIT ${first + 1}`,
     filter.params,
