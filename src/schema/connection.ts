@@ -29,7 +29,8 @@ export class PageArgs {
 
 export interface Page<T> {
   nodes: T[];
-  cursors: string[];
+  /** The opaque cursor of the node at `index` (computed only for the edges a client reads). */
+  cursorAt: (index: number) => string;
   hasNextPage: boolean;
   hasPreviousPage: boolean;
   /** Runs the count query; called only when a client selects `totalCount`. */
@@ -79,12 +80,16 @@ export function Connection<T extends object>(nodeType: ClassType<T>, name: strin
 export function toConnection<T, C extends ConnectionShape<T>>(type: new () => C, page: Page<T>): C {
   const connection = new type();
   connection.nodes = page.nodes;
-  connection.edges = page.nodes.map((node, index) => ({ node, cursor: page.cursors[index] ?? '' }));
+  let edges: ConnectionShape<T>['edges'] | undefined;
+  // Edges and their cursors are built only when a client selects `edges`.
+  Object.defineProperty(connection, 'edges', {
+    get: () => (edges ??= page.nodes.map((node, index) => ({ node, cursor: page.cursorAt(index) }))),
+  });
   connection.pageInfo = {
     hasNextPage: page.hasNextPage,
     hasPreviousPage: page.hasPreviousPage,
-    startCursor: page.cursors[0] ?? null,
-    endCursor: page.cursors[page.cursors.length - 1] ?? null,
+    startCursor: page.nodes.length > 0 ? page.cursorAt(0) : null,
+    endCursor: page.nodes.length > 0 ? page.cursorAt(page.nodes.length - 1) : null,
   };
   connection.countTotal = page.countTotal;
   return connection;

@@ -83,7 +83,7 @@ export async function keysetPage<T extends ObjectLiteral & { id: string }>(
   const nodes = rows.slice(0, first);
   return {
     nodes,
-    cursors: nodes.map((node) => encodeCursor(node[order.property], node.id)),
+    cursorAt: (index) => encodeCursor(nodes[index]![order.property], nodes[index]!.id),
     hasNextPage,
     hasPreviousPage: after !== undefined && after !== null,
     countTotal: async () => (await selectRows<{ count: number }>(db, countSql, countParams))[0]?.count ?? 0,

@@ -164,7 +164,7 @@ export async function listSlaBreaches(
   ownerId?: string,
 ): Promise<Page<SlaCaseFigures>> {
   if (report.sla.kind === SlaKind.LEAD_VOLUME) {
-    return { nodes: [], cursors: [], hasNextPage: false, hasPreviousPage: false, countTotal: () => Promise.resolve(0) };
+    return { nodes: [], cursorAt: () => '', hasNextPage: false, hasPreviousPage: false, countTotal: () => Promise.resolve(0) };
   }
   const where = new Conditions();
   const sla = where.param(report.sla.id);
