@@ -40,8 +40,10 @@ interface PgPool {
  * transaction's connection. Every statement is counted either way.
  */
 export async function selectRows<T>(db: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
-  if (!('connection' in db)) {
-    const pool = (db.driver as unknown as { master?: PgPool }).master;
+  // A manager without a query runner (the data source's own) is outside any transaction too.
+  const dataSource = 'connection' in db ? (db.queryRunner ? undefined : db.connection) : db;
+  if (dataSource) {
+    const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
     if (pool) {
       statementCounter.count += 1;
       return (await pool.query(sql, params)).rows as T[];
