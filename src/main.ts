@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { config } from './config';
 import { openDatabase } from './db/database';
+import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
 import { createApp } from './server';
 import { seedDemo } from './cli/demo-data';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  takeOverShutdownSignals();
 }
 
 // A promise nobody awaited must not take the server down with every request in flight; it is a

@@ -11,6 +11,7 @@ import { watchPublishedRules } from '../src/rules/rule-cache';
 import { startJobQueue } from '../src/services/rescore.service';
 import { issueTokenFor } from '../src/services/user.service';
 import { createApp, type App } from '../src/server';
+import { freePort } from './global-setup';
 import {
   countRows,
   databaseFingerprint,
@@ -44,6 +45,56 @@ async function lockWaiters(t: TestApp): Promise<number> {
     `SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
   );
   return row!.count;
+}
+
+/** An `updateLead` on a connection of its own (the drain must finish requests on open connections). */
+function updateOnOwnConnection(
+  base: string,
+  token: string,
+  input: { id: string; firstName: string },
+): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query: UPDATE_LEAD, variables: { input } });
+    const req = http.request(
+      `${base}/graphql`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The API server as `npm start` runs it, in a child process; resolves once /readyz says ready. */
+async function startServerProcess(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const server = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'src', 'main.ts')], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await until(
+    async () =>
+      (
+        await request(`http://127.0.0.1:${port}`)
+          .get('/readyz')
+          .catch(() => ({ status: 0 }))
+      ).status === 200,
+    90_000,
+    'the server process',
+  );
+  return server;
 }
 
 describe('PostgreSQL stopped and restarted under a steady load', () => {
@@ -352,28 +403,7 @@ describe('SIGTERM with requests in flight', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    server = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'src', 'main.ts')], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: t.url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        DRAIN_DELAY_MS: '1000',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    await until(
-      async () =>
-        (
-          await request(base)
-            .get('/readyz')
-            .catch(() => ({ status: 0 }))
-        ).status === 200,
-      60_000,
-      'the server process',
-    );
+    server = await startServerProcess(port, { DATABASE_URL: t.url, DRAIN_DELAY_MS: '1000' });
   }, 90_000);
 
   afterAll(async () => {
@@ -391,33 +421,8 @@ describe('SIGTERM with requests in flight', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM lead WHERE id = $1 FOR UPDATE', [lead.id]);
-      // A client of its own per request: the drain must finish requests on open connections.
       const names = ['Grace', 'Barbara', 'Edsger'];
-      const inFlight = names.map(
-        (firstName) =>
-          new Promise<{ status: number; body: any }>((resolve, reject) => {
-            const body = JSON.stringify({ query: UPDATE_LEAD, variables: { input: { id: lead.id, firstName } } });
-            const req = http.request(
-              `${base}/graphql`,
-              {
-                method: 'POST',
-                agent: false,
-                headers: {
-                  'content-type': 'application/json',
-                  'content-length': Buffer.byteLength(body),
-                  authorization: `Bearer ${t.tokens.OPS}`,
-                },
-              },
-              (res) => {
-                let text = '';
-                res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-                res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-              },
-            );
-            req.on('error', reject);
-            req.end(body);
-          }),
-      );
+      const inFlight = names.map((firstName) => updateOnOwnConnection(base, t.tokens.OPS, { id: lead.id, firstName }));
       await until(async () => (await lockWaiters(t)) === 3, 10_000, 'three writes waiting on the lock');
 
       const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
@@ -452,4 +457,99 @@ describe('SIGTERM with requests in flight', () => {
       await holder.end();
     }
   }, 60_000);
+});
+
+describe('SIGTERM with the embedded PostgreSQL', () => {
+  const dataDir = path.join(root, '.data', `drain-embedded-${process.pid}`);
+  let server: ChildProcess | undefined;
+  let base: string;
+  let databaseUrl: string;
+
+  const postmaster = (): number | undefined => {
+    const file = path.join(dataDir, 'postmaster.pid');
+    return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+  };
+  const isRunning = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    const [httpPort, pgPort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${httpPort}`;
+    databaseUrl = `postgres://postgres:smarketing@127.0.0.1:${pgPort}/smarketing`;
+    server = await startServerProcess(httpPort, {
+      DATABASE_URL: '',
+      EMBEDDED_PG_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      DRAIN_DELAY_MS: '300',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGKILL');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
+    const pid = postmaster();
+    if (pid !== undefined && isRunning(pid)) process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 50 && pid !== undefined && isRunning(pid); i += 1) await sleep(100);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  test('the server completes the write in flight before it stops its PostgreSQL, then exits 0', async () => {
+    const dataSource = createDataSource(databaseUrl, { poolSize: 2 });
+    await dataSource.initialize();
+    const holder = new Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      const { token } = await issueTokenFor(systemContext(dataSource), unique('drainer'), Role.OPS);
+      const created = await request(base)
+        .post('/graphql')
+        .set('authorization', `Bearer ${token}`)
+        .send({ query: CREATE_LEAD, variables: { input: { email: `${unique('drain')}@example.com` } } });
+      const leadId = created.body.data.createLead.id as string;
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM lead WHERE id = $1 FOR UPDATE', [leadId]);
+      const inFlight = updateOnOwnConnection(base, token, { id: leadId, firstName: 'Radia' });
+      await until(
+        async () =>
+          (
+            await dataSource.query<Array<{ count: number }>>(
+              `SELECT count(*)::int AS count FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
+            )
+          )[0]!.count === 1,
+        10_000,
+        'the write waiting on the lock',
+      );
+
+      const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
+      const pid = postmaster()!;
+      server!.kill('SIGTERM');
+      await sleep(1000); // past the drain delay: only the write in flight keeps the server up
+      expect(server!.exitCode).toBeNull();
+      expect(isRunning(pid)).toBe(true); // its database must outlive the drain
+
+      await holder.query('COMMIT');
+      const answer = await inFlight;
+      expect(answer.status).toBe(200);
+      expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data.updateLead.firstName).toBe('Radia');
+      const [row] = await dataSource.query('SELECT first_name FROM lead WHERE id = $1', [leadId]);
+      expect(row.first_name).toBe('Radia');
+      await holder.end();
+      await dataSource.destroy();
+
+      expect(await exited).toBe(0);
+      for (let i = 0; i < 50 && isRunning(pid); i += 1) await sleep(100);
+      expect(isRunning(pid)).toBe(false); // and it is stopped once the drain is over
+    } finally {
+      await holder.end().catch(() => undefined);
+      if (dataSource.isInitialized) await dataSource.destroy();
+    }
+  }, 90_000);
 });

@@ -6,7 +6,7 @@ import { createDataSource } from '../src/db/data-source';
 import { defaultTestDataDir, startEmbeddedPostgres } from '../src/db/embedded-postgres';
 
 /** A port nothing listens on now: another checkout's test run may hold a fixed one. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

