@@ -373,6 +373,45 @@ describe('the whole loop through GraphQL: draft, simulate, publish, re-score, ex
   });
 });
 
+describe('bulk re-score', () => {
+  test('in small chunks and with two workers on one job, every lead is scored and counted exactly once', async () => {
+    const ruleSetId = await newRuleSet('SCORING');
+    const v1 = ok(await gql(t, SAVE, { id: ruleSetId, rules: [bigCompany] })).saveRuleSetDraft.version;
+    await publishAndRescore(v1.id);
+    for (let i = 0; i < 9; i += 1) {
+      await givenLead(t, { companySize: i % 2 === 0 ? 900 : 10, jobTitle: i % 3 === 0 ? 'VP Sales' : 'Engineer' });
+    }
+    const v2 = ok(await gql(t, SAVE, { id: ruleSetId, rules: [bigCompany, executive], base: 1 })).saveRuleSetDraft
+      .version;
+    const scores = async (): Promise<Map<string, string>> =>
+      new Map(
+        (
+          await t.dataSource.query<Array<{ id: string; scores: string }>>(
+            `SELECT id, concat_ws('/', fit_score, engagement_score, score) AS scores FROM lead`,
+          )
+        ).map((row) => [row.id, row.scores]),
+      );
+    const before = await scores();
+    const jobId = ok(await gql(t, PUBLISH, { id: v2.id })).publishRuleSetVersion.rescoreJob.id;
+
+    // Two workers with different chunk sizes take turns on one job's cursor.
+    await Promise.all([runRescoreJob(t.dataSource, jobId, 2), runRescoreJob(t.dataSource, jobId, 3)]);
+
+    const job = ok(
+      await gql(t, 'query($id: ID!) { rescoreJob(id: $id) { status total done changed } }', { id: jobId }),
+    ).rescoreJob;
+    const after = await scores();
+    const changed = [...after].filter(([id, value]) => before.get(id) !== value).length;
+    expect(changed).toBeGreaterThanOrEqual(3);
+    expect(job).toEqual({ status: 'DONE', total: after.size, done: after.size, changed });
+    const unscored = await countRows(t, 'lead', `NOT (score_explanation->'versions' @> $1::jsonb)`, [
+      JSON.stringify([{ ruleSetVersionId: v2.id }]),
+    ]);
+    expect(unscored).toBe(0);
+    await retire(ruleSetId);
+  });
+});
+
 /** Takes a rule set out of force so later tests in this file start from no rules. */
 async function retire(ruleSetId: string): Promise<void> {
   await t.dataSource.query('UPDATE rule_set SET active_version_id = NULL WHERE id = $1', [ruleSetId]);

@@ -85,9 +85,10 @@ export function compileRules(rules: RuleProperties[]): CompiledRules {
     event: rule.event,
     check: compileNode(rule.conditions as unknown as Record<string, unknown>),
   }));
+  // Built field by field: spreading the rule into every outcome dominated bulk runs.
   return (facts) =>
-    compiled.map(({ check, ...rule }) => {
+    compiled.map(({ name, priority, index, event, check }) => {
       const conditions = check(facts);
-      return { ...rule, result: conditions.result, conditions };
+      return { name, priority, index, event, result: conditions.result, conditions };
     });
 }

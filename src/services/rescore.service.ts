@@ -7,7 +7,7 @@ import { RescoreJob } from '../entities/rescore-job.entity';
 import { createLoaders } from '../loaders';
 import { logger } from '../logger';
 import { assertId } from './references';
-import { scoreLeads } from './scoring.service';
+import { loadScoringInput, scoreLoaded } from './scoring.service';
 import { inTransaction } from './transaction';
 import { notFound } from '../schema/errors';
 
@@ -58,6 +58,73 @@ export async function getRescoreJobOrThrow(ctx: Context, id: string): Promise<Re
   return job;
 }
 
+/** Another worker advanced the job's cursor past where this one expected it. */
+class CursorMoved extends Error {}
+
+interface Chunk {
+  /** Where the chunk after this one starts (its last lead), or null when this is the last chunk. */
+  next: Promise<string | null>;
+  /** Settles when the chunk's transaction has committed or rolled back. */
+  committed: Promise<void>;
+}
+
+/**
+ * One chunk in one transaction: locks the `size` leads after `after` and loads their facts, then,
+ * once `previous` has committed, evaluates them, writes the scores and advances the job's cursor
+ * and counts. The cursor only advances from `after`: if another worker moved it, the chunk rolls
+ * back (CursorMoved) and the run resumes from the stored cursor.
+ */
+function startChunk(ctx: Context, jobId: string, after: string | null, size: number, previous: Promise<void>): Chunk {
+  let announce!: (next: string | null) => void;
+  const next = new Promise<string | null>((resolve) => (announce = resolve));
+  const committed = inTransaction(ctx, async (tx) => {
+    const db = managerOf(tx);
+    const rows = await db.query<Array<{ id: string }>>(
+      `SELECT id FROM lead WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2 FOR UPDATE`,
+      [after, size],
+    );
+    announce(rows.length === size ? rows[rows.length - 1]!.id : null);
+    const ids = rows.map((row) => row.id);
+    const input = ids.length > 0 ? await loadScoringInput(tx, ids, new Date()) : undefined;
+    await previous;
+    if (ids.length === 0) return;
+    const summary = input ? await scoreLoaded(tx, input, 'fast') : { changed: 0, engineMs: 0, databaseMs: 0 };
+    const advanced = await db.queryRunner!.query(
+      `UPDATE rescore_job SET done = done + $2, changed = changed + $3, cursor = $4,
+         engine_ms = engine_ms + $5, database_ms = database_ms + $6
+       WHERE id = $1 AND cursor IS NOT DISTINCT FROM $7::uuid`,
+      [jobId, ids.length, summary.changed, ids[ids.length - 1], summary.engineMs, summary.databaseMs, after],
+      true,
+    );
+    if (advanced.affected !== 1) throw new CursorMoved();
+  });
+  // A chunk that failed before locking its leads has no successor.
+  committed.catch(() => announce(null));
+  return { next, committed };
+}
+
+/**
+ * Re-scores the leads after `cursor`, two chunks at a time on two connections: while one chunk
+ * is evaluated in JavaScript, the next one's leads are locked and their facts queried, so the
+ * database and the rules work at the same time.
+ */
+async function rescoreFrom(ctx: Context, jobId: string, cursor: string | null, size: number): Promise<void> {
+  let current = startChunk(ctx, jobId, cursor, size, Promise.resolve());
+  for (;;) {
+    const after = await current.next;
+    if (after === null) return current.committed;
+    const following = startChunk(ctx, jobId, after, size, current.committed);
+    try {
+      await current.committed;
+    } catch (error) {
+      // The following chunk waits on this one and rolls back with it; let it finish first.
+      await following.committed.catch(() => undefined);
+      throw error;
+    }
+    current = following;
+  }
+}
+
 /**
  * Re-scores every lead in chunks of `chunk` leads by id. Each chunk is one transaction that locks
  * its leads, evaluates them, writes the scores and advances the job's cursor and counts, so a job
@@ -78,30 +145,13 @@ export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk
   }
   try {
     for (;;) {
-      const more = await inTransaction(ctx, async (tx) => {
-        const current = await repositoryOf(tx, RescoreJob).findOneOrFail({
-          where: { id: jobId },
-          lock: { mode: 'pessimistic_write' },
-        });
-        const rows = await managerOf(tx).query<Array<{ id: string }>>(
-          `SELECT id FROM lead WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2 FOR UPDATE`,
-          [current.cursor, chunk],
-        );
-        if (rows.length === 0) return false;
-        const summary = await scoreLeads(
-          tx,
-          rows.map((row) => row.id),
-          new Date(),
-          'fast',
-        );
-        await managerOf(tx).query(
-          `UPDATE rescore_job SET done = done + $2, changed = changed + $3, cursor = $4,
-             engine_ms = engine_ms + $5, database_ms = database_ms + $6 WHERE id = $1`,
-          [jobId, rows.length, summary.changed, rows[rows.length - 1]!.id, summary.engineMs, summary.databaseMs],
-        );
-        return rows.length === chunk;
-      });
-      if (!more) break;
+      const { cursor } = await jobs.findOneByOrFail({ id: jobId });
+      try {
+        await rescoreFrom(ctx, jobId, cursor, chunk);
+        break;
+      } catch (error) {
+        if (!(error instanceof CursorMoved)) throw error;
+      }
     }
     await jobs.update({ id: jobId }, { status: RescoreJobStatus.DONE, finishedAt: new Date() });
   } catch (error) {

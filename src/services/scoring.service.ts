@@ -44,11 +44,6 @@ interface Outcome {
   target: FunnelStage | undefined;
 }
 
-/**
- * Evaluates the rule sets in force for these leads and writes scores, explanation and any
- * automatic stage move, inside the caller's transaction (which has locked the leads). Facts of
- * all the leads load in one statement; scores are written in one statement.
- */
 /** In bulk runs, one lead in this many is also run through json-rules-engine as a check. */
 const CROSS_CHECK_EVERY = 50;
 
@@ -72,21 +67,40 @@ async function evaluateBulk(
   return fast;
 }
 
-export async function scoreLeads(
+/** What scoring reads from the database before it evaluates: the rules in force and the leads' facts. */
+export interface ScoringInput {
+  at: Date;
+  rules: ActiveRules;
+  states: LeadState[];
+  stages: FunnelStage[];
+  databaseMs: number;
+}
+
+/**
+ * Reads, in the caller's transaction (which has locked the leads), what evaluating these leads
+ * at `at` needs; undefined when no rule set is in force. Facts of all the leads load in one
+ * statement.
+ */
+export async function loadScoringInput(tx: Context, leadIds: string[], at: Date): Promise<ScoringInput | undefined> {
+  const db = managerOf(tx);
+  const started = performance.now();
+  const rules: ActiveRules = await ruleCache.active(db);
+  if (rules.scoring.length === 0 && rules.qualification.length === 0) return undefined;
+  const [states, stages] = await Promise.all([loadLeadStates(db, leadIds, at), listStages(tx)]);
+  return { at, rules, states, stages, databaseMs: performance.now() - started };
+}
+
+/**
+ * Evaluates loaded leads and writes scores, explanation and any automatic stage move in the
+ * transaction that loaded them. Scores are written in one statement.
+ */
+export async function scoreLoaded(
   tx: Context,
-  leadIds: string[],
-  at = new Date(),
+  { at, rules, states, stages, databaseMs }: ScoringInput,
   mode: RunMode = 'engine',
 ): Promise<ScoringSummary> {
-  const db = managerOf(tx);
-  const summary: ScoringSummary = { evaluated: 0, changed: 0, moved: 0, engineMs: 0, databaseMs: 0 };
+  const summary: ScoringSummary = { evaluated: 0, changed: 0, moved: 0, engineMs: 0, databaseMs };
   let started = performance.now();
-  const rules: ActiveRules = await ruleCache.active(db);
-  if (rules.scoring.length === 0 && rules.qualification.length === 0) return summary;
-  const [states, stages] = await Promise.all([loadLeadStates(db, leadIds, at), listStages(tx)]);
-  summary.databaseMs += performance.now() - started;
-
-  started = performance.now();
   const outcomes: Outcome[] = [];
   for (const [index, state] of states.entries()) {
     const evaluation =
@@ -106,6 +120,21 @@ export async function scoreLeads(
     ({ state, evaluation, target }) => target || scoresDiffer(state, evaluation),
   ).length;
   return summary;
+}
+
+/**
+ * Evaluates the rule sets in force for these leads and writes scores, explanation and any
+ * automatic stage move, inside the caller's transaction (which has locked the leads).
+ */
+export async function scoreLeads(
+  tx: Context,
+  leadIds: string[],
+  at = new Date(),
+  mode: RunMode = 'engine',
+): Promise<ScoringSummary> {
+  const input = await loadScoringInput(tx, leadIds, at);
+  if (!input) return { evaluated: 0, changed: 0, moved: 0, engineMs: 0, databaseMs: 0 };
+  return scoreLoaded(tx, input, mode);
 }
 
 function scoresDiffer(state: LeadState, evaluation: Evaluation): boolean {
