@@ -6,6 +6,7 @@ import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
 import { recordAudit } from './audit';
+import { rebuildStageTimes } from './metrics/lead-facts.service';
 
 export const DEFAULT_STAGE_KEY = 'lead';
 const STAGE_KEY = /^[a-z][a-z0-9_]{0,49}$/;
@@ -71,6 +72,8 @@ export async function createFunnelStage(
         slot,
       }),
     );
+    // No lead has entered the new stage: every lead's time to its next stage stays what it was
+    // (a first reach of the stages after it is unchanged), so lead_stage_time needs no rebuild.
     await recordAudit(tx, 'funnel_stage', stage.id, 'create', null, stage);
     return stage;
   });
@@ -94,8 +97,11 @@ export async function updateFunnelStage(
     const before = { ...stage };
     if (changes.name !== undefined) stage.name = changes.name;
     if (changes.definition !== undefined) stage.definition = changes.definition;
+    const kindChanged = changes.kind !== undefined && changes.kind !== stage.kind;
     if (changes.kind !== undefined) stage.kind = changes.kind;
     const saved = await repo.save(stage);
+    // Which stages are open, won or lost decides every stage's next stage.
+    if (kindChanged) await rebuildStageTimes(tx.manager!);
     await recordAudit(tx, 'funnel_stage', stage.id, 'update', before, saved);
     return saved;
   });
@@ -114,13 +120,16 @@ export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise
       throw badInput('keys', `keys must list each of the ${stages.length} stages exactly once`);
     }
     const before = stages.map((stage) => stage.key);
+    let moved = false;
     for (const [index, key] of keys.entries()) {
       const stage = known.get(key)!;
       if (stage.position !== index + 1) {
         stage.position = index + 1;
         await repo.save(stage);
+        moved = true;
       }
     }
+    if (moved) await rebuildStageTimes(tx.manager!);
     await recordAudit(tx, 'funnel', null, 'reorder', { order: before }, { order: keys });
     return repo.find({ order: { position: 'ASC' } });
   });

@@ -164,29 +164,41 @@ export async function funnelReport(
   };
 }
 
-/** Median and p90 of the hours to the next stage, for every stage that has one, in one statement. */
+/**
+ * Median and p90 of the hours to the next stage, for every stage that has one, in one statement:
+ * for a cohort bounded by dates only, from lead_stage_time (each stage's times read from an index
+ * in order, so the percentile sorts nothing); for any other filter, or asOf, from the per-lead rows.
+ */
 async function hoursToNextOf(
   ctx: Context,
   stages: FunnelStage[],
   filter: CohortFilter,
   asOf: Date | null,
 ): Promise<Record<string, unknown>> {
-  const selects: string[] = [];
-  stages.forEach((stage, i) => {
+  const timed = stages.flatMap((stage, index) => {
     const next = nextStageOf(stages, stage);
-    if (!next) return;
-    const hours = hoursToNextSql(stages, stage, next);
-    selects.push(
-      `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${hours.value}) FILTER (WHERE ${hours.when}) AS hours_${i}`,
-    );
+    return next ? [{ stage, next, index }] : [];
   });
-  if (selects.length === 0) return {};
+  if (timed.length === 0) return {};
   const where = new Conditions();
-  const source = leadRowsSource(where, filter, asOf);
-  const [row] = await selectSorting<Record<string, unknown>>(
-    ctx,
-    `SELECT ${selects.join(',\n  ')} FROM ${source}`,
-    where.params,
-  );
+  const percentile = (value: string): string => `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;
+  let sql: string;
+  if (!asOf && onlyDates(filter)) {
+    addCohortConditions(where, 't', filter);
+    const range = where.parts.map((part) => ` AND ${part}`).join('');
+    const selects = timed.map(
+      ({ stage, index }) =>
+        `(SELECT ${percentile('t.hours_to_next')} FROM lead_stage_time t
+          WHERE t.stage_id = ${where.param(stage.id)}::uuid${range}) AS hours_${index}`,
+    );
+    sql = `SELECT ${selects.join(',\n  ')}`;
+  } else {
+    const selects = timed.map(({ stage, next, index }) => {
+      const hours = hoursToNextSql(stages, stage, next);
+      return `${percentile(hours.value)} FILTER (WHERE ${hours.when}) AS hours_${index}`;
+    });
+    sql = `SELECT ${selects.join(',\n  ')} FROM ${leadRowsSource(where, filter, asOf)}`;
+  }
+  const [row] = await selectSorting<Record<string, unknown>>(ctx, sql, where.params);
   return row ?? {};
 }
