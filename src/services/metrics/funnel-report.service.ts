@@ -36,7 +36,7 @@ export interface FunnelStageFigures {
   reentered: number;
   reachedShare: number | null;
   conversionToNext: number | null;
-  /** [median, p90] hours to the next stage; computed on first call, one statement for all stages. */
+  /** [median, p90] hours to the next stage; computed on first call, for all stages at once. */
   hoursToNext: () => Promise<[number | null, number | null]>;
 }
 
@@ -164,10 +164,13 @@ export async function funnelReport(
   };
 }
 
+const percentileSql = (value: string): string => `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;
+
 /**
- * Median and p90 of the hours to the next stage, for every stage that has one, in one statement:
- * for a cohort bounded by dates only, from lead_stage_time (each stage's times read from an index
- * in order, so the percentile sorts nothing); for any other filter, or asOf, from the per-lead rows.
+ * Median and p90 of the hours to the next stage, as `hours_<index>` for every stage that has one:
+ * for a cohort bounded by dates only, from lead_stage_time, one statement per stage on its own
+ * connection (each reads its stage's times from an index in order, so nothing is sorted, and the
+ * stages share the cores); for any other filter, or asOf, from the per-lead rows in one statement.
  */
 async function hoursToNextOf(
   ctx: Context,
@@ -180,25 +183,32 @@ async function hoursToNextOf(
     return next ? [{ stage, next, index }] : [];
   });
   if (timed.length === 0) return {};
-  const where = new Conditions();
-  const percentile = (value: string): string => `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;
-  let sql: string;
   if (!asOf && onlyDates(filter)) {
-    addCohortConditions(where, 't', filter);
-    const range = where.parts.map((part) => ` AND ${part}`).join('');
-    const selects = timed.map(
-      ({ stage, index }) =>
-        `(SELECT ${percentile('t.hours_to_next')} FROM lead_stage_time t
-          WHERE t.stage_id = ${where.param(stage.id)}::uuid${range}) AS hours_${index}`,
+    const figures = await Promise.all(
+      timed.map(async ({ stage, index }) => {
+        const where = new Conditions();
+        addCohortConditions(where, 't', filter);
+        where.add(`t.stage_id = ${where.param(stage.id)}::uuid`);
+        const [row] = await selectSorting<{ hours: unknown }>(
+          ctx,
+          `SELECT ${percentileSql('t.hours_to_next')} AS hours FROM lead_stage_time t ${where.where()}`,
+          where.params,
+        );
+        return [`hours_${index}`, row?.hours] as const;
+      }),
     );
-    sql = `SELECT ${selects.join(',\n  ')}`;
-  } else {
-    const selects = timed.map(({ stage, next, index }) => {
-      const hours = hoursToNextSql(stages, stage, next);
-      return `${percentile(hours.value)} FILTER (WHERE ${hours.when}) AS hours_${index}`;
-    });
-    sql = `SELECT ${selects.join(',\n  ')} FROM ${leadRowsSource(where, filter, asOf)}`;
+    return Object.fromEntries(figures);
   }
-  const [row] = await selectSorting<Record<string, unknown>>(ctx, sql, where.params);
+  const selects = timed.map(({ stage, next, index }) => {
+    const hours = hoursToNextSql(stages, stage, next);
+    return `${percentileSql(hours.value)} FILTER (WHERE ${hours.when}) AS hours_${index}`;
+  });
+  const where = new Conditions();
+  const source = leadRowsSource(where, filter, asOf);
+  const [row] = await selectSorting<Record<string, unknown>>(
+    ctx,
+    `SELECT ${selects.join(',\n  ')} FROM ${source}`,
+    where.params,
+  );
   return row ?? {};
 }
