@@ -1,5 +1,7 @@
 import { Role } from '../src/entities/enums';
+import type { FunnelStage } from '../src/entities/funnel-stage.entity';
 import { rebuildStageTimes } from '../src/services/metrics/lead-facts.service';
+import { stagesWithNewNext } from '../src/services/metrics/metric-helpers';
 import { givenLead, gql, ok, startTestApp, type TestApp } from './helpers';
 
 /**
@@ -36,7 +38,9 @@ async function stageTimes(): Promise<unknown[]> {
 /** The rows kept lead by lead are the rows a rebuild from the facts writes; the report reads them right. */
 async function expectStageTimesRight(): Promise<void> {
   const kept = await stageTimes();
-  await t.dataSource.transaction((manager) => rebuildStageTimes(manager));
+  const stages: Array<{ id: string }> = await t.dataSource.query('SELECT id FROM funnel_stage');
+  const everyStage = stages.map((stage) => stage.id);
+  await t.dataSource.transaction((manager) => rebuildStageTimes(manager, everyStage));
   expect(kept).toEqual(await stageTimes());
   const live = ok(await gql(t, FUNNEL, { filter: window }, { as: Role.ANALYST })).funnelReport;
   const later = new Date(Date.now() + 86_400_000).toISOString();
@@ -91,4 +95,32 @@ test('a reorder or a change of kind, which change the next stages, rebuilds them
     ok(await gql(t, REORDER, { keys: ORDER }));
   }
   await expectStageTimesRight();
+});
+
+test('an edit rebuilds the times of the stages whose next stage changed, and only those', () => {
+  const funnel = (order: string[], lost = ['disqualified']): FunnelStage[] =>
+    order.map(
+      (id, index) =>
+        ({
+          id,
+          slot: ['lead', 'mql', 'sql', 'opportunity', 'disqualified'].indexOf(id),
+          position: index + 1,
+          kind: lost.includes(id) ? 'LOST' : 'OPEN',
+        }) as FunnelStage,
+    );
+  const base = funnel(['lead', 'mql', 'sql', 'opportunity', 'disqualified']);
+  // lead still reaches mql or anything after it; mql's and sql's next changed.
+  expect(stagesWithNewNext(base, funnel(['lead', 'sql', 'mql', 'opportunity', 'disqualified']))).toEqual([
+    'sql',
+    'mql',
+  ]);
+  // A lost stage is nobody's next: moving it changes nothing.
+  expect(stagesWithNewNext(base, funnel(['lead', 'mql', 'disqualified', 'sql', 'opportunity']))).toEqual([]);
+  // opportunity turned lost: each stage before it has one stage fewer to reach; it had no next and has none.
+  expect(
+    stagesWithNewNext(
+      base,
+      funnel(['lead', 'mql', 'sql', 'opportunity', 'disqualified'], ['opportunity', 'disqualified']),
+    ),
+  ).toEqual(['lead', 'mql', 'sql']);
 });

@@ -298,13 +298,13 @@ function refreshVisitsSql(): string {
 
 /**
  * One lead_stage_time row per lead of `factCondition` (a condition on `f`, lead_fact) and open
- * stage it first entered before it first reached that stage's next stage, against the funnel's
+ * stage (of `stageCondition`, on `s`, funnel_stage) it first entered before it first reached that stage's next stage, against the funnel's
  * order now: the next stage of an open stage is the first open or won stage after it, and reaching
  * it means entering it or any open or won stage after it (funnelReport's definition). The order is
  * read by the statement that writes the rows, after it has its lock on lead_stage_time: a funnel
  * edit holds that table until it commits (rebuildStageTimes), so no row follows a replaced order.
  */
-function stageTimesSelectSql(factCondition: string): string {
+function stageTimesSelectSql(factCondition: string, stageCondition = 'true'): string {
   const entered = `CASE p.slot ${SLOTS.map((slot) => `WHEN ${slot} THEN f.${enteredAtColumn(slot)}`).join(' ')} END`;
   const reachedNext = `LEAST(${SLOTS.map(
     (slot) => `CASE WHEN p.reach & (1::bigint << ${slot}) <> 0 THEN f.${enteredAtColumn(slot)} END`,
@@ -313,7 +313,7 @@ function stageTimesSelectSql(factCondition: string): string {
   return `WITH p AS MATERIALIZED (
       SELECT s.id AS stage_id, s.slot, (SELECT coalesce(bit_or(1::bigint << r.slot), 0) FROM funnel_stage r
                                         WHERE r.kind <> 'LOST' AND r.position > s.position) AS reach
-      FROM funnel_stage s WHERE s.kind = 'OPEN'
+      FROM funnel_stage s WHERE s.kind = 'OPEN' AND ${stageCondition}
     )
     SELECT f.lead_id, p.stage_id, f.created_at, date_part('epoch', x.reached_next - x.entered) / 3600 AS hours_to_next
     FROM p CROSS JOIN lead_fact f
@@ -337,16 +337,21 @@ function refreshStageTimesSql(): string {
 }
 
 /**
- * Rebuilds every lead's stage times, after an edit of the funnel changed which stage is next
- * (a reorder, a change of kind). Runs in the edit's transaction: lead writers wait for it (their
- * rows would follow the old order), reports read the old rows until it commits.
+ * Rebuilds every lead's times to the next stage of these stages, after an edit of the funnel
+ * changed what is next for them (a reorder, a change of kind). Runs in the edit's transaction:
+ * lead writers wait for it (their rows would follow the old order), reports read the old rows
+ * until it commits.
  */
-export async function rebuildStageTimes(db: EntityManager): Promise<void> {
+export async function rebuildStageTimes(db: EntityManager, stageIds: readonly string[]): Promise<void> {
+  if (stageIds.length === 0) return;
   await db.query('LOCK TABLE lead_stage_time IN EXCLUSIVE MODE');
-  // Seconds at a million leads: more than a request's statement timeout allows.
+  // Tens of seconds for a large stage at a million leads: more than a request's statement timeout.
   await db.query('SET LOCAL statement_timeout = 0');
-  await db.query('DELETE FROM lead_stage_time');
-  await db.query(`INSERT INTO lead_stage_time (${STAGE_TIME_COLUMNS}) ${stageTimesSelectSql('true')}`);
+  await db.query('DELETE FROM lead_stage_time WHERE stage_id = ANY($1::uuid[])', [stageIds]);
+  await db.query(
+    `INSERT INTO lead_stage_time (${STAGE_TIME_COLUMNS}) ${stageTimesSelectSql('true', 's.id = ANY($1::uuid[])')}`,
+    [stageIds],
+  );
 }
 
 /** Rebuilds one SLA's daily counts from the visits (when it is created or its terms change). */
