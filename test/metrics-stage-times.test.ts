@@ -83,7 +83,7 @@ test('moves keep the stage times of the leads that moved', async () => {
   await expectStageTimesRight();
 });
 
-test('a reorder or a change of kind, which change the next stages, rebuilds them', async () => {
+test('a reorder or a change of kind, which change the next stages, rebuilds them; a new stage needs nothing', async () => {
   const swapped = ['lead', 'sql', 'mql', 'opportunity', 'customer', 'disqualified'];
   try {
     ok(await gql(t, REORDER, { keys: swapped }));
@@ -94,6 +94,10 @@ test('a reorder or a change of kind, which change the next stages, rebuilds them
     ok(await gql(t, UPDATE_STAGE, { input: { key: 'sql', kind: 'OPEN' } }));
     ok(await gql(t, REORDER, { keys: ORDER }));
   }
+  await expectStageTimesRight();
+  // A new stage, which no lead has entered, changes nobody's time: nothing is rebuilt, all stays right.
+  const input = { key: 'nurture', name: 'Nurture', definition: 'Not ready to buy yet.', position: 2 };
+  ok(await gql(t, 'mutation($input: CreateFunnelStageInput!) { createFunnelStage(input: $input) { id } }', { input }));
   await expectStageTimesRight();
 });
 
