@@ -9,6 +9,7 @@ import { FunnelStage } from './funnel-stage.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { LeadCampaignCredit } from './lead-campaign-credit.entity';
 import { LeadFact } from './lead-fact.entity';
+import { LeadStageTime } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
 import { Persona } from './persona.entity';
 import { RescoreJob } from './rescore-job.entity';
@@ -34,6 +35,7 @@ export const entities = [
   Lead,
   LeadCampaignCredit,
   LeadFact,
+  LeadStageTime,
   Persona,
   RescoreJob,
   RuleSet,

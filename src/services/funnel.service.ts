@@ -6,6 +6,8 @@ import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
 import { recordAudit } from './audit';
+import { rebuildStageTimes } from './metrics/lead-facts.service';
+import { stagesWithNewNext } from './metrics/metric-helpers';
 
 export const DEFAULT_STAGE_KEY = 'lead';
 const STAGE_KEY = /^[a-z][a-z0-9_]{0,49}$/;
@@ -71,6 +73,8 @@ export async function createFunnelStage(
         slot,
       }),
     );
+    // No lead has entered the new stage: every lead's time to its next stage stays what it was
+    // (a first reach of the stages after it is unchanged), so lead_stage_time needs no rebuild.
     await recordAudit(tx, 'funnel_stage', stage.id, 'create', null, stage);
     return stage;
   });
@@ -94,8 +98,18 @@ export async function updateFunnelStage(
     const before = { ...stage };
     if (changes.name !== undefined) stage.name = changes.name;
     if (changes.definition !== undefined) stage.definition = changes.definition;
-    if (changes.kind !== undefined) stage.kind = changes.kind;
+    let newNext: string[] = [];
+    if (changes.kind !== undefined && changes.kind !== stage.kind) {
+      // Which stages are open, won or lost decides the next stage of the stages before them: read
+      // the funnel with other edits shut out, as a reorder does, so no rebuild misses a stage.
+      await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
+      const funnel = await repo.find({ order: { position: 'ASC' } });
+      const edited = funnel.map((other) => (other.id === stage.id ? { ...other, kind: changes.kind! } : other));
+      newNext = stagesWithNewNext(funnel, edited);
+      stage.kind = changes.kind;
+    }
     const saved = await repo.save(stage);
+    await rebuildStageTimes(tx.manager!, newNext);
     await recordAudit(tx, 'funnel_stage', stage.id, 'update', before, saved);
     return saved;
   });
@@ -114,6 +128,8 @@ export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise
       throw badInput('keys', `keys must list each of the ${stages.length} stages exactly once`);
     }
     const before = stages.map((stage) => stage.key);
+    const reordered = keys.map((key, index) => ({ ...known.get(key)!, position: index + 1 }));
+    const newNext = stagesWithNewNext(stages, reordered);
     for (const [index, key] of keys.entries()) {
       const stage = known.get(key)!;
       if (stage.position !== index + 1) {
@@ -121,6 +137,7 @@ export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise
         await repo.save(stage);
       }
     }
+    await rebuildStageTimes(tx.manager!, newNext);
     await recordAudit(tx, 'funnel', null, 'reorder', { order: before }, { order: keys });
     return repo.find({ order: { position: 'ASC' } });
   });

@@ -36,7 +36,7 @@ export interface FunnelStageFigures {
   reentered: number;
   reachedShare: number | null;
   conversionToNext: number | null;
-  /** [median, p90] hours to the next stage; computed on first call, one statement for all stages. */
+  /** [median, p90] hours to the next stage; computed on first call, for all stages at once. */
   hoursToNext: () => Promise<[number | null, number | null]>;
 }
 
@@ -164,23 +164,45 @@ export async function funnelReport(
   };
 }
 
-/** Median and p90 of the hours to the next stage, for every stage that has one, in one statement. */
+const percentileSql = (value: string): string => `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;
+
+/**
+ * Median and p90 of the hours to the next stage, as `hours_<index>` for every stage that has one:
+ * for a cohort bounded by dates only, from lead_stage_time, one statement per stage on its own
+ * connection (each reads its stage's times from an index in order, so nothing is sorted, and the
+ * stages share the cores); for any other filter, or asOf, from the per-lead rows in one statement.
+ */
 async function hoursToNextOf(
   ctx: Context,
   stages: FunnelStage[],
   filter: CohortFilter,
   asOf: Date | null,
 ): Promise<Record<string, unknown>> {
-  const selects: string[] = [];
-  stages.forEach((stage, i) => {
+  const timed = stages.flatMap((stage, index) => {
     const next = nextStageOf(stages, stage);
-    if (!next) return;
-    const hours = hoursToNextSql(stages, stage, next);
-    selects.push(
-      `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${hours.value}) FILTER (WHERE ${hours.when}) AS hours_${i}`,
-    );
+    return next ? [{ stage, next, index }] : [];
   });
-  if (selects.length === 0) return {};
+  if (timed.length === 0) return {};
+  if (!asOf && onlyDates(filter)) {
+    const figures = await Promise.all(
+      timed.map(async ({ stage, index }) => {
+        const where = new Conditions();
+        addCohortConditions(where, 't', filter);
+        where.add(`t.stage_id = ${where.param(stage.id)}::uuid`);
+        const [row] = await selectSorting<{ hours: unknown }>(
+          ctx,
+          `SELECT ${percentileSql('t.hours_to_next')} AS hours FROM lead_stage_time t ${where.where()}`,
+          where.params,
+        );
+        return [`hours_${index}`, row?.hours] as const;
+      }),
+    );
+    return Object.fromEntries(figures);
+  }
+  const selects = timed.map(({ stage, next, index }) => {
+    const hours = hoursToNextSql(stages, stage, next);
+    return `${percentileSql(hours.value)} FILTER (WHERE ${hours.when}) AS hours_${index}`;
+  });
   const where = new Conditions();
   const source = leadRowsSource(where, filter, asOf);
   const [row] = await selectSorting<Record<string, unknown>>(

@@ -7,10 +7,10 @@ import { logger } from '../../logger';
 import { completedSql, dueSql } from './sla-case-sql';
 
 /**
- * The metric rollups (lead_fact, lead_campaign_credit, stage_visit) are derived from the facts
- * (lead, stage_transition, activity, feedback) by the SQL below and by nothing else: a mutation
- * marks the leads it touched, and `inTransaction` rebuilds their rollup rows just before it
- * commits, in the same transaction. The full rebuild (seed, bench, repair) runs the same SQL for
+ * The metric rollups (lead_fact, lead_campaign_credit, stage_visit, lead_stage_time) are derived
+ * from the facts (lead, stage_transition, activity, feedback) by the SQL below and by nothing
+ * else: a mutation marks the leads it touched, and `inTransaction` rebuilds their rollup rows just
+ * before it commits, in the same transaction. The full rebuild (seed, bench, repair) runs the same SQL for
  * every lead, so incremental and bulk rollups cannot disagree.
  */
 
@@ -296,6 +296,64 @@ function refreshVisitsSql(): string {
     ${slaDailySql('signed v', true)}`;
 }
 
+/**
+ * One lead_stage_time row per lead of `factCondition` (a condition on `f`, lead_fact) and open
+ * stage (of `stageCondition`, on `s`, funnel_stage) it first entered before it first reached that stage's next stage, against the funnel's
+ * order now: the next stage of an open stage is the first open or won stage after it, and reaching
+ * it means entering it or any open or won stage after it (funnelReport's definition). The order is
+ * read by the statement that writes the rows, after it has its lock on lead_stage_time: a funnel
+ * edit holds that table until it commits (rebuildStageTimes), so no row follows a replaced order.
+ */
+function stageTimesSelectSql(factCondition: string, stageCondition = 'true'): string {
+  const entered = `CASE p.slot ${SLOTS.map((slot) => `WHEN ${slot} THEN f.${enteredAtColumn(slot)}`).join(' ')} END`;
+  const reachedNext = `LEAST(${SLOTS.map(
+    (slot) => `CASE WHEN p.reach & (1::bigint << ${slot}) <> 0 THEN f.${enteredAtColumn(slot)} END`,
+  ).join(', ')})`;
+  // Materialized: else the planner re-reads funnel_stage for every lead.
+  return `WITH p AS MATERIALIZED (
+      SELECT s.id AS stage_id, s.slot, (SELECT coalesce(bit_or(1::bigint << r.slot), 0) FROM funnel_stage r
+                                        WHERE r.kind <> 'LOST' AND r.position > s.position) AS reach
+      FROM funnel_stage s WHERE s.kind = 'OPEN' AND ${stageCondition}
+    )
+    SELECT f.lead_id, p.stage_id, f.created_at, date_part('epoch', x.reached_next - x.entered) / 3600 AS hours_to_next
+    FROM p CROSS JOIN lead_fact f
+    CROSS JOIN LATERAL (SELECT ${entered} AS entered, ${reachedNext} AS reached_next) x
+    WHERE ${factCondition} AND x.reached_next > x.entered`;
+}
+
+const STAGE_TIME_COLUMNS = 'lead_id, stage_id, created_at, hours_to_next';
+
+/** Replaces the stage times of these leads from their lead_fact rows (written just before), in one statement. */
+function refreshStageTimesSql(): string {
+  return `WITH new AS (${stageTimesSelectSql('f.lead_id = ANY($1::uuid[])')}),
+    gone AS (
+      DELETE FROM lead_stage_time t WHERE t.lead_id = ANY($1::uuid[])
+        AND NOT EXISTS (SELECT 1 FROM new n WHERE n.lead_id = t.lead_id AND n.stage_id = t.stage_id)
+    )
+    INSERT INTO lead_stage_time (${STAGE_TIME_COLUMNS}) SELECT ${STAGE_TIME_COLUMNS} FROM new ORDER BY lead_id, stage_id
+    ON CONFLICT (lead_id, stage_id) DO UPDATE SET created_at = EXCLUDED.created_at, hours_to_next = EXCLUDED.hours_to_next
+    WHERE (lead_stage_time.created_at, lead_stage_time.hours_to_next)
+      IS DISTINCT FROM (EXCLUDED.created_at, EXCLUDED.hours_to_next)`;
+}
+
+/**
+ * Rebuilds every lead's times to the next stage of these stages, after an edit of the funnel
+ * changed what is next for them (a reorder, a change of kind). Runs in the edit's transaction:
+ * lead writers wait for it (their rows would follow the old order), reports read the old rows
+ * until it commits.
+ */
+export async function rebuildStageTimes(db: EntityManager, stageIds: readonly string[]): Promise<void> {
+  if (stageIds.length === 0) return;
+  await db.query('LOCK TABLE lead_stage_time IN EXCLUSIVE MODE');
+  // Tens of seconds for a large stage at a million leads: more than a request's statement timeout.
+  await db.query('SET LOCAL statement_timeout = 0');
+  await db.query('DELETE FROM lead_stage_time WHERE stage_id = ANY($1::uuid[])', [stageIds]);
+  await db.query(
+    `INSERT INTO lead_stage_time (${STAGE_TIME_COLUMNS}) ${stageTimesSelectSql('true', 's.id = ANY($1::uuid[])')}`,
+    [stageIds],
+  );
+}
+
 /** Rebuilds one SLA's daily counts from the visits (when it is created or its terms change). */
 export async function rebuildSlaDaily(db: Queryable, slaId: string): Promise<void> {
   await db.query('DELETE FROM sla_daily WHERE sla_id = $1', [slaId]);
@@ -309,6 +367,7 @@ export async function refreshLeadFacts(db: Queryable, leadIds: readonly string[]
   await db.query(upsertFactsSql(), [ids]);
   await db.query(refreshCreditsSql(), [ids]);
   await db.query(refreshVisitsSql(), [ids]);
+  await db.query(refreshStageTimesSql(), [ids]);
 }
 
 /** Rebuilds the daily rollups from lead_fact and lead_campaign_credit. */
@@ -330,12 +389,13 @@ export async function rebuildDailyRollups(db: Queryable): Promise<void> {
  */
 export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
   const all = (): string => 'true';
-  await db.query('TRUNCATE lead_fact, lead_campaign_credit, stage_visit');
+  await db.query('TRUNCATE lead_fact, lead_campaign_credit, stage_visit, lead_stage_time');
   await db.query(
     `INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) ${leadSummarySql('true', "'infinity'::timestamptz")}`,
   );
   await db.query(`INSERT INTO lead_campaign_credit (${CREDIT_COLUMNS.join(', ')}) ${creditsSelectSql(all)}`);
   await db.query(`INSERT INTO stage_visit (${VISIT_COLUMNS.join(', ')}) ${visitsSelectSql(all)}`);
+  await db.query(`INSERT INTO lead_stage_time (${STAGE_TIME_COLUMNS}) ${stageTimesSelectSql('true')}`);
   await rebuildDailyRollups(db);
 }
 

@@ -59,6 +59,20 @@ export function nextStageOf(stages: readonly FunnelStage[], stage: FunnelStage):
   return stages.find((other) => other.kind !== StageKind.LOST && other.position > stage.position);
 }
 
+/**
+ * The stages (ids) whose time to the next stage means something else in `after` than in `before`
+ * (two versions of the funnel, each in position order): their next stage, or the stages whose
+ * entry reaches it, changed. Their lead_stage_time rows must be rebuilt; the others stand.
+ */
+export function stagesWithNewNext(before: readonly FunnelStage[], after: readonly FunnelStage[]): string[] {
+  const target = (stages: readonly FunnelStage[], id: string): string => {
+    const stage = stages.find((s) => s.id === id);
+    const next = stage && nextStageOf(stages, stage);
+    return next ? maskOf(reachStages(stages, next)).toString() : 'none';
+  };
+  return after.filter((stage) => target(before, stage.id) !== target(after, stage.id)).map((stage) => stage.id);
+}
+
 /** SQL for the first time a lead of alias `f` reached `stage` (null when it never did). */
 export function firstReachSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): string {
   const columns = reachStages(stages, stage).map((s) => `${alias}.${enteredAtColumn(s.slot)}`);
