@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Role } from '../src/entities/enums';
 import { createLoaders } from '../src/loaders';
@@ -63,9 +64,49 @@ interface Measured {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time per request of the server process and of the PostgreSQL backends serving it. */
+  serverCpuMs: number;
+  databaseCpuMs: number;
 }
 
-async function load(name: string, url: string, query: string, headers: Record<string, string> = {}): Promise<Measured> {
+/** User + system CPU time of a process so far, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined; // the process has ended
+  }
+}
+
+/** CPU ms the processes used from now until the returned function is called (an ended one adds nothing). */
+function cpuMeter(pids: number[]): () => number {
+  const before = pids.map(cpuMs);
+  return () => pids.reduce((sum, pid, i) => sum + ((cpuMs(pid) ?? before[i] ?? 0) - (before[i] ?? 0)), 0);
+}
+
+/** The backends connected to the bench database (the server's pool), asked from outside it. */
+async function backendPids(databaseUrl: string): Promise<number[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+async function load(
+  name: string,
+  server: ChildProcess,
+  databaseUrl: string,
+  url: string,
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<Measured> {
   const options = {
     url,
     method: 'POST' as const,
@@ -76,14 +117,19 @@ async function load(name: string, url: string, query: string, headers: Record<st
   const check = await fetch(url, { method: 'POST', headers: options.headers, body: options.body });
   const body = (await check.json()) as { errors?: unknown; data?: Record<string, unknown> };
   if (body.errors || !body.data) throw new Error(`${name}: ${JSON.stringify(body).slice(0, 300)}`);
-  await autocannon({ ...options, duration: 3 }); // warm-up
+  await autocannon({ ...options, duration: 3 }); // warm-up: the pools are full after it
+  const serverCpu = cpuMeter([server.pid!]);
+  const databaseCpu = cpuMeter(await backendPids(databaseUrl));
   const result = await autocannon({ ...options, duration: DURATION });
+  const requests = result.requests.total;
   return {
     name,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    serverCpuMs: serverCpu() / requests,
+    databaseCpuMs: databaseCpu() / requests,
   };
 }
 
@@ -115,6 +161,8 @@ export async function main(): Promise<string> {
     );
     const ours = await load(
       'Smarketing API',
+      children[0]!,
+      db.url,
       'http://127.0.0.1:4701/graphql',
       '{ leads(first: 50) { nodes { id email firstName lastName company score campaign { id name } } } }',
       {
@@ -126,6 +174,8 @@ export async function main(): Promise<string> {
     );
     const postgraphile = await load(
       'PostGraphile 4',
+      children[1]!,
+      db.url,
       'http://127.0.0.1:4702/graphql',
       '{ allLeads(first: 50, orderBy: CREATED_AT_DESC) { nodes { id email firstName lastName company score campaignByCampaignId { id name } } } }',
     );
@@ -139,22 +189,26 @@ export async function main(): Promise<string> {
     );
     const minimal = await load(
       'minimal hand-written Apollo Server',
+      children[2]!,
+      db.url,
       'http://127.0.0.1:4703/',
       '{ leads(first: 50) { id email firstName lastName company score campaign { id name } } }',
     );
     const rows = [ours, postgraphile, minimal]
       .map(
         (m) =>
-          `| ${m.name} | ${Math.round(m.rps)} | ${(m.rps / postgraphile.rps).toFixed(2)} | ${m.p50} ms | ${m.p99} ms | ${m.errors} |`,
+          `| ${m.name} | ${Math.round(m.rps)} | ${(m.rps / postgraphile.rps).toFixed(2)} | ${m.p50} ms | ${m.p99} ms | ${m.errors} | ${m.serverCpuMs.toFixed(2)} ms | ${m.databaseCpuMs.toFixed(2)} ms |`,
       )
       .join('\n');
     return `## Leads page: 50 leads with their campaign
 
 The same page from three servers on the same database (${LEADS.toLocaleString('en-US')} leads, 20 campaigns), one after the other, ${CONNECTIONS} connections for ${DURATION} s after a 3 s warm-up (autocannon, on the same machine). Smarketing API runs with NODE_ENV=production and checks the bearer token on every request.
 
-| server | req/s | vs PostGraphile | p50 | p99 | errors |
-|---|---|---|---|---|---|
-${rows}`;
+| server | req/s | vs PostGraphile | p50 | p99 | errors | server CPU per request | PostgreSQL CPU per request |
+|---|---|---|---|---|---|---|---|
+${rows}
+
+CPU per request is the user + system time, over the measured run, of the server process and of the PostgreSQL backends its pool holds, divided by the requests served (from /proc). Server, database and load generator share the two cores, so throughput follows the sum: Smarketing API spends ${(ours.serverCpuMs / postgraphile.serverCpuMs).toFixed(1)}× PostGraphile's server CPU and ${(ours.databaseCpuMs / postgraphile.databaseCpuMs).toFixed(1)}× its database CPU on this page (PostGraphile runs one SQL statement that builds the JSON; ours runs three: the token, the page, the campaigns through a DataLoader, and executes the query with graphql-js).`;
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
