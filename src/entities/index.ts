@@ -9,7 +9,7 @@ import { FunnelStage } from './funnel-stage.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { LeadCampaignCredit } from './lead-campaign-credit.entity';
 import { LeadFact } from './lead-fact.entity';
-import { LeadStageTime } from './lead-stage-time.entity';
+import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
 import { Persona } from './persona.entity';
 import { RescoreJob } from './rescore-job.entity';
@@ -36,6 +36,7 @@ export const entities = [
   LeadCampaignCredit,
   LeadFact,
   LeadStageTime,
+  StageTimeState,
   Persona,
   RescoreJob,
   RuleSet,

@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Lead } from './lead.entity';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * Funnel rollup for the times to the next stage: one row per lead and open stage it first entered
@@ -8,9 +7,11 @@ import { Lead } from './lead.entity';
  * percentile over a million leads then reads an index already in order instead of computing and
  * sorting the times of every lead.
  *
- * Unlike LeadFact, the rows depend on the funnel's order and kinds (which stage is "next"), so a
- * reorder or a change of kind rebuilds the table (`rebuildStageTimes`); a lead's rows are rebuilt
- * with its LeadFact, in the same transaction.
+ * Unlike LeadFact, the rows depend on the funnel's order and kinds (which stage is "next"): a
+ * reorder or a change of kind marks them stale (StageTimeState) and a background pass rebuilds
+ * them, lead by lead, while reports compute the times from lead_fact. A lead's rows are rebuilt
+ * with its LeadFact, in the same transaction. No foreign key to lead: a rebuild must not take a
+ * key-share lock on every lead a writer may hold.
  */
 @Entity()
 // Read in order of hours for a whole stage, or by cohort range with the hours in the key (index only).
@@ -19,10 +20,6 @@ import { Lead } from './lead.entity';
 export class LeadStageTime {
   @PrimaryColumn('uuid')
   leadId: string;
-
-  @ManyToOne(() => Lead, { onDelete: 'CASCADE' })
-  @JoinColumn()
-  lead?: Lead;
 
   @PrimaryColumn('uuid')
   stageId: string;
@@ -34,4 +31,21 @@ export class LeadStageTime {
   /** Hours from the first entry into the stage to the first reach of its next stage (positive). */
   @Column({ type: 'float8' })
   hoursToNext: number;
+}
+
+/**
+ * One row: `generation` counts the funnel edits that changed which stage is next for some stage;
+ * `builtGeneration` is the one lead_stage_time was last rebuilt for. While they differ, funnelReport
+ * does not read lead_stage_time.
+ */
+@Entity()
+export class StageTimeState {
+  @PrimaryColumn('smallint')
+  id: number;
+
+  @Column({ type: 'int', default: 0 })
+  generation: number;
+
+  @Column({ type: 'int', default: 0 })
+  builtGeneration: number;
 }

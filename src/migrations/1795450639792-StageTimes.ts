@@ -34,12 +34,14 @@ export class StageTimes1795450639792 implements MigrationInterface {
       `CREATE INDEX "IDX_9aeaaa656d35d2e8027b3225d4" ON "lead_stage_time"  ("stage_id", "hours_to_next") `,
     );
     await queryRunner.query(
-      `ALTER TABLE "lead_stage_time" ADD CONSTRAINT "FK_98a0832d947b8ce39ac84bbd1a0" FOREIGN KEY ("lead_id") REFERENCES "lead"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+      `CREATE TABLE "stage_time_state" ("id" smallint NOT NULL, "generation" integer NOT NULL DEFAULT '0', "built_generation" integer NOT NULL DEFAULT '0', CONSTRAINT "PK_a4926dd4d0c44197ee9b18510dc" PRIMARY KEY ("id"))`,
     );
+    // Reviewed: added by hand: the one row, built for the funnel as it is (the backfill above).
+    await queryRunner.query('INSERT INTO "stage_time_state" ("id") VALUES (1)');
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "lead_stage_time" DROP CONSTRAINT "FK_98a0832d947b8ce39ac84bbd1a0"`);
+    await queryRunner.query(`DROP TABLE "stage_time_state"`);
     await queryRunner.query(`DROP INDEX "public"."IDX_9aeaaa656d35d2e8027b3225d4"`);
     await queryRunner.query(`DROP INDEX "public"."IDX_d5af47c7e246041fa88e546fee"`);
     await queryRunner.query(`DROP TABLE "lead_stage_time"`);

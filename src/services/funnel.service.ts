@@ -6,7 +6,7 @@ import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
 import { recordAudit } from './audit';
-import { rebuildStageTimes } from './metrics/lead-facts.service';
+import { markStageTimesStale } from './metrics/lead-facts.service';
 import { stagesWithNewNext } from './metrics/metric-helpers';
 
 export const DEFAULT_STAGE_KEY = 'lead';
@@ -74,7 +74,7 @@ export async function createFunnelStage(
       }),
     );
     // No lead has entered the new stage: every lead's time to its next stage stays what it was
-    // (a first reach of the stages after it is unchanged), so lead_stage_time needs no rebuild.
+    // (a first reach of the stages after it is unchanged), so lead_stage_time stays fresh.
     await recordAudit(tx, 'funnel_stage', stage.id, 'create', null, stage);
     return stage;
   });
@@ -86,6 +86,8 @@ export async function updateFunnelStage(
   changes: StageFields & { expectedVersion?: number },
 ): Promise<FunnelStage> {
   return inTransaction(ctx, async (tx) => {
+    // A change of kind reads the whole funnel: other edits wait, as for a reorder (table first, then row).
+    if (changes.kind !== undefined) await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
     const repo = repositoryOf(tx, FunnelStage);
     const stage = await repo.findOne({ where: { key }, lock: { mode: 'pessimistic_write' } });
     if (!stage) throw badInput('input.key', `input.key: there is no funnel stage with key "${key}"`);
@@ -98,18 +100,14 @@ export async function updateFunnelStage(
     const before = { ...stage };
     if (changes.name !== undefined) stage.name = changes.name;
     if (changes.definition !== undefined) stage.definition = changes.definition;
-    let newNext: string[] = [];
     if (changes.kind !== undefined && changes.kind !== stage.kind) {
-      // Which stages are open, won or lost decides the next stage of the stages before them: read
-      // the funnel with other edits shut out, as a reorder does, so no rebuild misses a stage.
-      await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
+      // Which stages are open, won or lost decides the next stage of the stages before them.
       const funnel = await repo.find({ order: { position: 'ASC' } });
       const edited = funnel.map((other) => (other.id === stage.id ? { ...other, kind: changes.kind! } : other));
-      newNext = stagesWithNewNext(funnel, edited);
+      if (stagesWithNewNext(funnel, edited).length > 0) await markStageTimesStale(tx.manager!);
       stage.kind = changes.kind;
     }
     const saved = await repo.save(stage);
-    await rebuildStageTimes(tx.manager!, newNext);
     await recordAudit(tx, 'funnel_stage', stage.id, 'update', before, saved);
     return saved;
   });
@@ -129,7 +127,8 @@ export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise
     }
     const before = stages.map((stage) => stage.key);
     const reordered = keys.map((key, index) => ({ ...known.get(key)!, position: index + 1 }));
-    const newNext = stagesWithNewNext(stages, reordered);
+    // Before the loop below moves the stages themselves.
+    const nextChanged = stagesWithNewNext(stages, reordered).length > 0;
     for (const [index, key] of keys.entries()) {
       const stage = known.get(key)!;
       if (stage.position !== index + 1) {
@@ -137,7 +136,7 @@ export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise
         await repo.save(stage);
       }
     }
-    await rebuildStageTimes(tx.manager!, newNext);
+    if (nextChanged) await markStageTimesStale(tx.manager!);
     await recordAudit(tx, 'funnel', null, 'reorder', { order: before }, { order: keys });
     return repo.find({ order: { position: 'ASC' } });
   });

@@ -4,7 +4,7 @@ import { Conditions, selectRows } from '../../db/select';
 import type { FunnelStage } from '../../entities/funnel-stage.entity';
 import { badInput } from '../../schema/errors';
 import { listStages, stageByKeyOrThrow } from '../funnel.service';
-import { enteredAtColumn, leadSummarySql } from './lead-facts.service';
+import { enteredAtColumn, leadSummarySql, stageTimesFresh } from './lead-facts.service';
 import {
   addCohortConditions,
   daysCondition,
@@ -166,11 +166,15 @@ export async function funnelReport(
 
 const percentileSql = (value: string): string => `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;
 
+/** Statements one report runs at once: the pool is shared with every other request. */
+const STAGE_STATEMENTS_AT_ONCE = 2;
+
 /**
  * Median and p90 of the hours to the next stage, as `hours_<index>` for every stage that has one:
- * for a cohort bounded by dates only, from lead_stage_time, one statement per stage on its own
- * connection (each reads its stage's times from an index in order, so nothing is sorted, and the
- * stages share the cores); for any other filter, or asOf, from the per-lead rows in one statement.
+ * for a cohort bounded by dates only, from lead_stage_time while it follows the funnel as it is,
+ * one statement per stage, two at a time on their own connections (each reads its stage's times
+ * from an index in order, so nothing is sorted); for any other filter, asOf, or right after a
+ * funnel edit, from the per-lead rows in one statement.
  */
 async function hoursToNextOf(
   ctx: Context,
@@ -183,20 +187,23 @@ async function hoursToNextOf(
     return next ? [{ stage, next, index }] : [];
   });
   if (timed.length === 0) return {};
-  if (!asOf && onlyDates(filter)) {
-    const figures = await Promise.all(
-      timed.map(async ({ stage, index }) => {
+  if (!asOf && onlyDates(filter) && (await stageTimesFresh(managerOf(ctx)))) {
+    const figures: Array<[string, unknown]> = [];
+    const queue = [...timed];
+    const worker = async (): Promise<void> => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
         const where = new Conditions();
         addCohortConditions(where, 't', filter);
-        where.add(`t.stage_id = ${where.param(stage.id)}::uuid`);
+        where.add(`t.stage_id = ${where.param(item.stage.id)}::uuid`);
         const [row] = await selectSorting<{ hours: unknown }>(
           ctx,
           `SELECT ${percentileSql('t.hours_to_next')} AS hours FROM lead_stage_time t ${where.where()}`,
           where.params,
         );
-        return [`hours_${index}`, row?.hours] as const;
-      }),
-    );
+        figures.push([`hours_${item.index}`, row?.hours]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAGE_STATEMENTS_AT_ONCE, timed.length) }, worker));
     return Object.fromEntries(figures);
   }
   const selects = timed.map(({ stage, next, index }) => {

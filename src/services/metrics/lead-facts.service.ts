@@ -298,13 +298,13 @@ function refreshVisitsSql(): string {
 
 /**
  * One lead_stage_time row per lead of `factCondition` (a condition on `f`, lead_fact) and open
- * stage (of `stageCondition`, on `s`, funnel_stage) it first entered before it first reached that stage's next stage, against the funnel's
+ * stage it first entered before it first reached that stage's next stage, against the funnel's
  * order now: the next stage of an open stage is the first open or won stage after it, and reaching
  * it means entering it or any open or won stage after it (funnelReport's definition). The order is
- * read by the statement that writes the rows, after it has its lock on lead_stage_time: a funnel
- * edit holds that table until it commits (rebuildStageTimes), so no row follows a replaced order.
+ * read by the statement that writes the rows; a funnel edit that changes it marks the table stale
+ * (markStageTimesStale) until a pass has rewritten every lead's rows against the new order.
  */
-function stageTimesSelectSql(factCondition: string, stageCondition = 'true'): string {
+function stageTimesSelectSql(factCondition: string): string {
   const entered = `CASE p.slot ${SLOTS.map((slot) => `WHEN ${slot} THEN f.${enteredAtColumn(slot)}`).join(' ')} END`;
   const reachedNext = `LEAST(${SLOTS.map(
     (slot) => `CASE WHEN p.reach & (1::bigint << ${slot}) <> 0 THEN f.${enteredAtColumn(slot)} END`,
@@ -313,7 +313,7 @@ function stageTimesSelectSql(factCondition: string, stageCondition = 'true'): st
   return `WITH p AS MATERIALIZED (
       SELECT s.id AS stage_id, s.slot, (SELECT coalesce(bit_or(1::bigint << r.slot), 0) FROM funnel_stage r
                                         WHERE r.kind <> 'LOST' AND r.position > s.position) AS reach
-      FROM funnel_stage s WHERE s.kind = 'OPEN' AND ${stageCondition}
+      FROM funnel_stage s WHERE s.kind = 'OPEN'
     )
     SELECT f.lead_id, p.stage_id, f.created_at, date_part('epoch', x.reached_next - x.entered) / 3600 AS hours_to_next
     FROM p CROSS JOIN lead_fact f
@@ -337,21 +337,93 @@ function refreshStageTimesSql(): string {
 }
 
 /**
- * Rebuilds every lead's times to the next stage of these stages, after an edit of the funnel
- * changed what is next for them (a reorder, a change of kind). Runs in the edit's transaction:
- * lead writers wait for it (their rows would follow the old order), reports read the old rows
- * until it commits.
+ * Marks lead_stage_time stale after a funnel edit changed which stage is next for some stage (a
+ * reorder, a change of kind), in the edit's transaction. funnelReport stops reading the table at
+ * once; `rebuildStaleStageTimes` brings it back in the background. The edit itself stays quick and
+ * blocks no lead write, whatever the number of leads.
  */
-export async function rebuildStageTimes(db: EntityManager, stageIds: readonly string[]): Promise<void> {
-  if (stageIds.length === 0) return;
-  await db.query('LOCK TABLE lead_stage_time IN EXCLUSIVE MODE');
-  // Tens of seconds for a large stage at a million leads: more than a request's statement timeout.
-  await db.query('SET LOCAL statement_timeout = 0');
-  await db.query('DELETE FROM lead_stage_time WHERE stage_id = ANY($1::uuid[])', [stageIds]);
-  await db.query(
-    `INSERT INTO lead_stage_time (${STAGE_TIME_COLUMNS}) ${stageTimesSelectSql('true', 's.id = ANY($1::uuid[])')}`,
-    [stageIds],
+export async function markStageTimesStale(db: Queryable): Promise<void> {
+  await db.query('UPDATE stage_time_state SET generation = generation + 1 WHERE id = 1');
+}
+
+/** Whether lead_stage_time follows the funnel as it is now. */
+export async function stageTimesFresh(db: Queryable): Promise<boolean> {
+  const rows: Array<{ fresh: boolean }> = await db.query(
+    'SELECT generation = built_generation AS fresh FROM stage_time_state WHERE id = 1',
   );
+  return rows[0]?.fresh ?? false;
+}
+
+/**
+ * Rebuilds the stage times of every lead, `batch` leads per transaction, when they are stale; then
+ * records them built for the funnel edit it started from. An edit during the pass leaves them
+ * stale for the next pass. Each batch locks its leads' lead_fact rows (key order) and rewrites their
+ * rows against the funnel as it is, so a lead written meanwhile is right either way: its own
+ * transaction waited for the batch, or the batch waited for it. One process at a time (advisory
+ * lock); returns whether it ran.
+ */
+export async function rebuildStaleStageTimes(dataSource: DataSource, batch = 5000): Promise<boolean> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  const lock = "hashtext('smarketing.stage_times')";
+  try {
+    const [state] = (await runner.query(
+      'SELECT generation, built_generation AS built FROM stage_time_state WHERE id = 1',
+    )) as Array<{ generation: number; built: number }>;
+    if (!state || state.generation === state.built) return false;
+    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(${lock}) AS locked`)) as [{ locked: boolean }];
+    if (!locked) return false;
+    try {
+      const started = Date.now();
+      let after: string | null = null;
+      let leads = 0;
+      for (;;) {
+        await runner.startTransaction();
+        try {
+          const rows = (await runner.query(
+            `SELECT lead_id FROM lead_fact WHERE ($1::uuid IS NULL OR lead_id > $1::uuid)
+             ORDER BY lead_id LIMIT ${batch} FOR SHARE`,
+            [after],
+          )) as Array<{ lead_id: string }>;
+          if (rows.length > 0) await runner.query(refreshStageTimesSql(), [rows.map((row) => row.lead_id)]);
+          await runner.commitTransaction();
+          leads += rows.length;
+          if (rows.length < batch) break;
+          after = rows[rows.length - 1]!.lead_id;
+        } catch (error) {
+          await runner.rollbackTransaction();
+          throw error;
+        }
+      }
+      await runner.query('UPDATE stage_time_state SET built_generation = $1 WHERE id = 1 AND generation = $1', [
+        state.generation,
+      ]);
+      logger.info({ leads, ms: Date.now() - started, generation: state.generation }, 'stage times rebuilt');
+      return true;
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock(${lock})`);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Rebuilds stale stage times every `intervalMs` (a funnel edit marks them stale), in the
+ * background of the server; returns a stop function that waits for a running pass.
+ */
+export function watchStageTimes(dataSource: DataSource, intervalMs = 5000): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running
+      .then(() => rebuildStaleStageTimes(dataSource))
+      .catch((error: unknown) => logger.warn({ err: error }, 'stage time rebuild failed; it is tried again'));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 /** Rebuilds one SLA's daily counts from the visits (when it is created or its terms change). */
@@ -396,6 +468,7 @@ export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
   await db.query(`INSERT INTO lead_campaign_credit (${CREDIT_COLUMNS.join(', ')}) ${creditsSelectSql(all)}`);
   await db.query(`INSERT INTO stage_visit (${VISIT_COLUMNS.join(', ')}) ${visitsSelectSql(all)}`);
   await db.query(`INSERT INTO lead_stage_time (${STAGE_TIME_COLUMNS}) ${stageTimesSelectSql('true')}`);
+  await db.query('UPDATE stage_time_state SET built_generation = generation WHERE id = 1');
   await rebuildDailyRollups(db);
 }
 
