@@ -8,6 +8,7 @@ import { seedDemo } from './cli/demo-data';
 import { publishStarterRules } from './cli/starter-rules';
 import { watchPublishedRules } from './rules/rule-cache';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
+import { watchStageTimes } from './services/metrics/lead-facts.service';
 import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   const { httpServer, apollo, startDraining } = await createApp(database.dataSource);
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
   const stopJobs = await startJobQueue(database.dataSource, database.url);
+  // A funnel edit marks the stored times to next stage stale; they are rebuilt in the background.
+  const stopStageTimes = watchStageTimes(database.dataSource);
   // Idempotency keys are kept 24 h; the sweep forgets older ones.
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(database.dataSource).catch((error: unknown) =>
@@ -36,7 +39,11 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while draining: the operator does not want to wait.
+      logger.warn({ signal }, 'second signal while draining: exiting now');
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'draining requests, then closing the database');
     try {
@@ -47,6 +54,7 @@ async function main(): Promise<void> {
       clearInterval(purge);
       await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
       await stopWatchingRules();
+      await stopStageTimes();
       await database.close();
       process.exit(0);
     } catch (error) {

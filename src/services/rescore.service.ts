@@ -61,6 +61,13 @@ export async function getRescoreJobOrThrow(ctx: Context, id: string): Promise<Re
 /** Another worker advanced the job's cursor past where this one expected it. */
 class CursorMoved extends Error {}
 
+/** The process is shutting down: the job stops after its committed chunks and resumes on the next start. */
+class Stopped extends Error {}
+let stopRequested = false;
+
+/** The chunk before this one failed; this one rolls back without retrying (the error has no SQLSTATE). */
+class PreviousChunkFailed extends Error {}
+
 interface Chunk {
   /** Where the chunk after this one starts (its last lead), or null when this is the last chunk. */
   next: Promise<string | null>;
@@ -86,7 +93,9 @@ function startChunk(ctx: Context, jobId: string, after: string | null, size: num
     announce(rows.length === size ? rows[rows.length - 1]!.id : null);
     const ids = rows.map((row) => row.id);
     const input = ids.length > 0 ? await loadScoringInput(tx, ids, new Date()) : undefined;
-    await previous;
+    await previous.catch((error: unknown) => {
+      throw new PreviousChunkFailed('the previous chunk failed', { cause: error });
+    });
     if (ids.length === 0) return;
     const summary = input ? await scoreLoaded(tx, input, 'fast') : { changed: 0, engineMs: 0, databaseMs: 0 };
     const advanced = await db.queryRunner!.query(
@@ -113,11 +122,15 @@ async function rescoreFrom(ctx: Context, jobId: string, cursor: string | null, s
   for (;;) {
     const after = await current.next;
     if (after === null) return current.committed;
+    if (stopRequested) {
+      await current.committed;
+      throw new Stopped();
+    }
     const following = startChunk(ctx, jobId, after, size, current.committed);
     try {
       await current.committed;
     } catch (error) {
-      // The following chunk waits on this one and rolls back with it; let it finish first.
+      // The following chunk waits on this one and rolls back with it (PreviousChunkFailed).
       await following.committed.catch(() => undefined);
       throw error;
     }
@@ -155,6 +168,10 @@ export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk
     }
     await jobs.update({ id: jobId }, { status: RescoreJobStatus.DONE, finishedAt: new Date() });
   } catch (error) {
+    if (error instanceof Stopped) {
+      logger.info({ jobId }, 're-score paused for shutdown; it resumes at the next start');
+      return jobs.findOneByOrFail({ id: jobId }); // still RUNNING: the sweep picks it up again
+    }
     await jobs.update({ id: jobId }, { status: RescoreJobStatus.FAILED, error: String(error) });
     throw error;
   }
@@ -167,6 +184,7 @@ export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk
  * QUEUED or RUNNING. pg-boss keeps its own tables in the `pgboss` schema of the same database.
  */
 export async function startJobQueue(dataSource: DataSource, url: string): Promise<() => Promise<void>> {
+  stopRequested = false;
   const queue = new PgBoss({ connectionString: url, max: 3, application_name: 'smarketing-api-jobs' });
   queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
   await queue.start();
@@ -176,7 +194,9 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   await queue.work<{ jobId: string }>(QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
     const result = await runRescoreJob(dataSource, job.data.jobId);
-    logger.info({ jobId: result.id, total: result.total, changed: result.changed }, 're-score finished');
+    if (result.status === RescoreJobStatus.DONE) {
+      logger.info({ jobId: result.id, total: result.total, changed: result.changed }, 're-score finished');
+    }
   });
   await queue.work(DAILY_QUEUE, async () => {
     await inTransaction(systemContext(dataSource), (tx) => createRescoreJob(tx, 'daily', null));
@@ -200,6 +220,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   return async () => {
     clearInterval(timer);
     boss = undefined;
+    stopRequested = true; // a running job ends after the chunk in hand
     await queue.stop({ graceful: true, timeout: 10_000, wait: true });
   };
 }
