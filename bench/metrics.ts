@@ -217,6 +217,17 @@ export async function main(): Promise<string> {
         () => withTimes(funnelReport(ctx, { createdFrom: ago(90), createdTo: now })),
       ],
       ['funnelReport with median/p90 times, everything', () => withTimes(funnelReport(ctx, {}))],
+      [
+        'funnelReport with median/p90 times, everything, after a funnel edit (stored times stale: per-lead rows)',
+        async () => {
+          await dataSource.query('UPDATE stage_time_state SET generation = generation + 1');
+          try {
+            return await withTimes(funnelReport(ctx, {}));
+          } finally {
+            await dataSource.query('UPDATE stage_time_state SET built_generation = generation');
+          }
+        },
+      ],
       ['slaReport, 90 days', () => slaReport(ctx, sla!.id, ago(90), now)],
       ['slaReport, everything (5 years)', () => slaReport(ctx, sla!.id, ago(5 * 365), now)],
       [
@@ -249,7 +260,7 @@ export async function main(): Promise<string> {
         .map((load) => load.toFixed(2))
         .join(' ')} on ${os.cpus().length} cores shared with other engineers' test runs.`,
       '',
-      'Counts read the daily rollups for whole UTC days and the per-lead rollups for the partial days at the ends of the window; "with median/p90" adds one statement per stage over lead_stage_time, which reads the stage\'s times in order from an index (so percentile_cont sorts nothing) and runs concurrently on its own connection (a client that does not select them does not pay for it; other filters and asOf read the per-lead rows in one statement). slaReport counts settled days from sla_daily and reads the cases of the last days (still running out) and of partial days from stage_visit; its median/p90 are selected in one row only.',
+      'Counts read the daily rollups for whole UTC days and the per-lead rollups for the partial days at the ends of the window; "with median/p90" adds one statement per stage over lead_stage_time, which reads the stage\'s times in order from an index (so percentile_cont sorts nothing) two stages at a time on their own connections (a client that does not select them does not pay for it; other filters, asOf, and the time between a funnel edit that changes a next stage and the background pass that rewrites the stored times read the per-lead rows in one statement). slaReport counts settled days from sla_daily and reads the cases of the last days (still running out) and of partial days from stage_visit; its median/p90 are selected in one row only.',
     );
     return lines.join('\n');
   } finally {

@@ -398,6 +398,8 @@ export async function rebuildStaleStageTimes(dataSource: DataSource, batch = 500
       await runner.query('UPDATE stage_time_state SET built_generation = $1 WHERE id = 1 AND generation = $1', [
         state.generation,
       ]);
+      // The rewritten rows leave dead index entries behind; the reports' index-only scans want them gone now.
+      await runner.query('VACUUM (ANALYZE) lead_stage_time');
       logger.info({ leads, ms: Date.now() - started, generation: state.generation }, 'stage times rebuilt');
       return true;
     } finally {
