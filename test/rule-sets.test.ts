@@ -410,6 +410,34 @@ describe('bulk re-score', () => {
     expect(unscored).toBe(0);
     await retire(ruleSetId);
   });
+
+  test('a run stopped for shutdown ends after the chunk in hand, stays RUNNING, and the next run finishes it exactly', async () => {
+    const ruleSetId = await newRuleSet('SCORING');
+    const v1 = ok(await gql(t, SAVE, { id: ruleSetId, rules: [bigCompany] })).saveRuleSetDraft.version;
+    await publishAndRescore(v1.id);
+    for (let i = 0; i < 5; i += 1) await givenLead(t, { companySize: 900, jobTitle: 'VP Sales' });
+    const v2 = ok(await gql(t, SAVE, { id: ruleSetId, rules: [bigCompany, executive], base: 1 })).saveRuleSetDraft
+      .version;
+    const jobId = ok(await gql(t, PUBLISH, { id: v2.id })).publishRuleSetVersion.rescoreJob.id;
+    const JOB = 'query($id: ID!) { rescoreJob(id: $id) { status total done } }';
+
+    const shutdown = new AbortController();
+    shutdown.abort(); // the signal came while the first chunk was being scored
+    await runRescoreJob(t.dataSource, jobId, 2, shutdown.signal);
+    const paused = ok(await gql(t, JOB, { id: jobId })).rescoreJob;
+    expect(paused.status).toBe('RUNNING');
+    expect(paused.done).toBe(2); // one whole chunk, committed
+    expect(paused.total).toBeGreaterThan(2);
+
+    await runRescoreJob(t.dataSource, jobId, 2);
+    const finished = ok(await gql(t, JOB, { id: jobId })).rescoreJob;
+    expect(finished).toEqual({ status: 'DONE', total: paused.total, done: paused.total });
+    const unscored = await countRows(t, 'lead', `NOT (score_explanation->'versions' @> $1::jsonb)`, [
+      JSON.stringify([{ ruleSetVersionId: v2.id }]),
+    ]);
+    expect(unscored).toBe(0);
+    await retire(ruleSetId);
+  });
 });
 
 /** Takes a rule set out of force so later tests in this file start from no rules. */

@@ -63,7 +63,6 @@ class CursorMoved extends Error {}
 
 /** The process is shutting down: the job stops after its committed chunks and resumes on the next start. */
 class Stopped extends Error {}
-let stopRequested = false;
 
 /** The chunk before this one failed; this one rolls back without retrying (the error has no SQLSTATE). */
 class PreviousChunkFailed extends Error {}
@@ -117,12 +116,18 @@ function startChunk(ctx: Context, jobId: string, after: string | null, size: num
  * is evaluated in JavaScript, the next one's leads are locked and their facts queried, so the
  * database and the rules work at the same time.
  */
-async function rescoreFrom(ctx: Context, jobId: string, cursor: string | null, size: number): Promise<void> {
+async function rescoreFrom(
+  ctx: Context,
+  jobId: string,
+  cursor: string | null,
+  size: number,
+  stop?: AbortSignal,
+): Promise<void> {
   let current = startChunk(ctx, jobId, cursor, size, Promise.resolve());
   for (;;) {
     const after = await current.next;
     if (after === null) return current.committed;
-    if (stopRequested) {
+    if (stop?.aborted) {
       await current.committed;
       throw new Stopped();
     }
@@ -142,9 +147,15 @@ async function rescoreFrom(ctx: Context, jobId: string, cursor: string | null, s
  * Re-scores every lead in chunks of `chunk` leads by id. Each chunk is one transaction that locks
  * its leads, evaluates them, writes the scores and advances the job's cursor and counts, so a job
  * stopped anywhere (crash, restart) resumes after the last committed chunk, and running a chunk
- * twice gives the same scores.
+ * twice gives the same scores. Once `stop` is aborted (shutdown), the run ends after the chunk in
+ * hand and leaves the job RUNNING for the next start.
  */
-export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk = RESCORE_CHUNK): Promise<RescoreJob> {
+export async function runRescoreJob(
+  dataSource: DataSource,
+  jobId: string,
+  chunk = RESCORE_CHUNK,
+  stop?: AbortSignal,
+): Promise<RescoreJob> {
   const ctx = systemContext(dataSource);
   const jobs = dataSource.getRepository(RescoreJob);
   const job = await jobs.findOneByOrFail({ id: jobId });
@@ -160,7 +171,7 @@ export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk
     for (;;) {
       const { cursor } = await jobs.findOneByOrFail({ id: jobId });
       try {
-        await rescoreFrom(ctx, jobId, cursor, chunk);
+        await rescoreFrom(ctx, jobId, cursor, chunk, stop);
         break;
       } catch (error) {
         if (!(error instanceof CursorMoved)) throw error;
@@ -184,7 +195,7 @@ export async function runRescoreJob(dataSource: DataSource, jobId: string, chunk
  * QUEUED or RUNNING. pg-boss keeps its own tables in the `pgboss` schema of the same database.
  */
 export async function startJobQueue(dataSource: DataSource, url: string): Promise<() => Promise<void>> {
-  stopRequested = false;
+  const stopping = new AbortController();
   const queue = new PgBoss({ connectionString: url, max: 3, application_name: 'smarketing-api-jobs' });
   queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
   await queue.start();
@@ -193,7 +204,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   boss = queue;
   await queue.work<{ jobId: string }>(QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
-    const result = await runRescoreJob(dataSource, job.data.jobId);
+    const result = await runRescoreJob(dataSource, job.data.jobId, RESCORE_CHUNK, stopping.signal);
     if (result.status === RescoreJobStatus.DONE) {
       logger.info({ jobId: result.id, total: result.total, changed: result.changed }, 're-score finished');
     }
@@ -220,7 +231,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   return async () => {
     clearInterval(timer);
     boss = undefined;
-    stopRequested = true; // a running job ends after the chunk in hand
+    stopping.abort(); // a running job ends after the chunk in hand
     await queue.stop({ graceful: true, timeout: 10_000, wait: true });
   };
 }
