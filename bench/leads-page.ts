@@ -208,7 +208,7 @@ The same page from three servers on the same database (${LEADS.toLocaleString('e
 |---|---|---|---|---|---|---|---|
 ${rows}
 
-CPU per request is the user + system time, over the measured run, of the server process and of the PostgreSQL backends its pool holds, divided by the requests served (from /proc). Server, database and load generator share the two cores, so throughput follows the sum: Smarketing API spends ${(ours.serverCpuMs / postgraphile.serverCpuMs).toFixed(1)}× PostGraphile's server CPU and ${(ours.databaseCpuMs / postgraphile.databaseCpuMs).toFixed(1)}× its database CPU on this page (PostGraphile runs one SQL statement that builds the JSON; ours runs three: the token, the page, the campaigns through a DataLoader, and executes the query with graphql-js).`;
+CPU per request is the user + system time, over the measured run, of the server process and of the PostgreSQL backends its pool holds, divided by the requests served (from /proc). Server, database and load generator share the two cores, so throughput follows the sum: Smarketing API spends ${(ours.serverCpuMs / postgraphile.serverCpuMs).toFixed(1)}× PostGraphile's server CPU and ${(ours.databaseCpuMs / postgraphile.databaseCpuMs).toFixed(1)}× its database CPU on this page (PostGraphile runs one SQL statement that builds the JSON; ours runs three: the token, the page, the campaigns through a DataLoader, and executes the query with graphql-jit behind Apollo Server).`;
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -22,6 +22,7 @@ import { createLoaders } from './loaders';
 import { logger } from './logger';
 import { config, type QueryLimits, type RateLimits } from './config';
 import { buildAppSchema } from './schema/build-schema';
+import { jitGateway } from './schema/jit-executor';
 import { AppError, ErrorCode, KNOWN_CODES } from './schema/errors';
 import { costLimitPlugin, limitRules } from './schema/query-limits';
 import { identityForToken, recordTokenUse, type Identity } from './services/api-token.service';
@@ -294,7 +295,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
-    schema: buildAppSchema(),
+    gateway: jitGateway(buildAppSchema()),
     formatError: createFormatError(options),
     includeStacktraceInErrorResponses: false,
     // Analysts explore the schema in Apollo Sandbox, so introspection stays on; errors in
