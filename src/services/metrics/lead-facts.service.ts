@@ -398,8 +398,11 @@ export async function rebuildStaleStageTimes(dataSource: DataSource, batch = 500
       await runner.query('UPDATE stage_time_state SET built_generation = $1 WHERE id = 1 AND generation = $1', [
         state.generation,
       ]);
-      // The rewritten rows leave dead index entries behind; the reports' index-only scans want them gone now.
-      await runner.query('VACUUM (ANALYZE) lead_stage_time');
+      // The rewritten rows leave dead index entries behind; the reports' index-only scans want them
+      // gone now. Should it fail (the statement timeout on a very large table), autovacuum follows.
+      await runner
+        .query('VACUUM (ANALYZE) lead_stage_time')
+        .catch((error: unknown) => logger.warn({ err: error }, 'vacuum after the stage time rebuild failed'));
       logger.info({ leads, ms: Date.now() - started, generation: state.generation }, 'stage times rebuilt');
       return true;
     } finally {
