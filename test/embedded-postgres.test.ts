@@ -2,25 +2,13 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { isRunning, postmasterPid, untilEnded } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, '.data', `embedded-lifecycle-${process.pid}`);
 const port = 54340 + (process.pid % 50);
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function postmasterPid(): number {
-  return Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-}
 
 /** The embedded server in a child process, as `npm start` runs it. Resolves with its URL. */
 async function startChild(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
@@ -59,7 +47,7 @@ async function select1(url: string): Promise<number> {
 
 test('a server left by a killed run is cleared, the data folder reused, and SIGTERM stops the server', async () => {
   const first = await startChild();
-  const orphan = postmasterPid();
+  const orphan = postmasterPid(dataDir)!;
   first.child.kill('SIGKILL');
   await new Promise((resolve) => first.child.once('exit', resolve));
   expect(isRunning(orphan)).toBe(true); // the crash left PostgreSQL running without its parent
@@ -67,12 +55,12 @@ test('a server left by a killed run is cleared, the data folder reused, and SIGT
   const second = await startChild();
   expect(isRunning(orphan)).toBe(false);
   expect(await select1(second.url)).toBe(1);
-  const server = postmasterPid();
+  const server = postmasterPid(dataDir)!;
   expect(server).not.toBe(orphan);
 
   second.child.kill('SIGTERM');
   await new Promise((resolve) => second.child.once('exit', resolve));
-  for (let i = 0; i < 50 && isRunning(server); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  await untilEnded(server);
   expect(isRunning(server)).toBe(false);
   expect(fs.existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true); // kept for the next start
 }, 120_000);

@@ -17,9 +17,12 @@ import {
   databaseFingerprint,
   givenLead,
   gql,
+  isRunning,
+  postmasterPid,
   startTestApp,
   systemContext,
   unique,
+  untilEnded,
   type TestApp,
 } from './helpers';
 
@@ -465,19 +468,6 @@ describe('SIGTERM with the embedded PostgreSQL', () => {
   let base: string;
   let databaseUrl: string;
 
-  const postmaster = (): number | undefined => {
-    const file = path.join(dataDir, 'postmaster.pid');
-    return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').split('\n')[0]) : undefined;
-  };
-  const isRunning = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
   beforeAll(async () => {
     const [httpPort, pgPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${httpPort}`;
@@ -495,9 +485,9 @@ describe('SIGTERM with the embedded PostgreSQL', () => {
       server.kill('SIGKILL');
       await new Promise((resolve) => server!.once('exit', resolve));
     }
-    const pid = postmaster();
+    const pid = postmasterPid(dataDir);
     if (pid !== undefined && isRunning(pid)) process.kill(pid, 'SIGINT');
-    for (let i = 0; i < 50 && pid !== undefined && isRunning(pid); i += 1) await sleep(100);
+    if (pid !== undefined) await untilEnded(pid);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -528,7 +518,7 @@ describe('SIGTERM with the embedded PostgreSQL', () => {
       );
 
       const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
-      const pid = postmaster()!;
+      const pid = postmasterPid(dataDir)!;
       server!.kill('SIGTERM');
       await sleep(1000); // past the drain delay: only the write in flight keeps the server up
       expect(server!.exitCode).toBeNull();
@@ -545,7 +535,7 @@ describe('SIGTERM with the embedded PostgreSQL', () => {
       await dataSource.destroy();
 
       expect(await exited).toBe(0);
-      for (let i = 0; i < 50 && isRunning(pid); i += 1) await sleep(100);
+      await untilEnded(pid);
       expect(isRunning(pid)).toBe(false); // and it is stopped once the drain is over
     } finally {
       await holder.end().catch(() => undefined);

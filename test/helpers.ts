@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Express } from 'express';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -235,4 +237,25 @@ export async function databaseFingerprint(t: TestApp): Promise<Record<string, st
   );
   const rows: Array<{ name: string; print: string }> = await t.dataSource.query(parts.join(' UNION ALL '));
   return Object.fromEntries(rows.map((row) => [row.name, row.print]));
+}
+
+/** Whether a process is alive (signal 0 probes it without signalling it). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The postmaster's pid from a PostgreSQL data folder, or undefined when no server has it open. */
+export function postmasterPid(dataDir: string): number | undefined {
+  const file = path.join(dataDir, 'postmaster.pid');
+  return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+}
+
+/** Waits up to 5 s for a process to end. */
+export async function untilEnded(pid: number): Promise<void> {
+  for (let i = 0; i < 50 && isRunning(pid); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
 }

@@ -10,8 +10,8 @@ import { completedSql, dueSql } from './sla-case-sql';
  * The metric rollups (lead_fact, lead_campaign_credit, stage_visit, lead_stage_time) are derived
  * from the facts (lead, stage_transition, activity, feedback) by the SQL below and by nothing
  * else: a mutation marks the leads it touched, and `inTransaction` rebuilds their rollup rows just
- * before it commits, in the same transaction. The full rebuild (seed, bench, repair) runs the same SQL for
- * every lead, so incremental and bulk rollups cannot disagree.
+ * before it commits, in the same transaction. The full rebuild (seed, bench, repair) runs the same
+ * SQL for every lead, so incremental and bulk rollups cannot disagree.
  */
 
 type Queryable = DataSource | EntityManager;
@@ -371,7 +371,9 @@ export async function rebuildStaleStageTimes(dataSource: DataSource, batch = 500
       'SELECT generation, built_generation AS built FROM stage_time_state WHERE id = 1',
     )) as Array<{ generation: number; built: number }>;
     if (!state || state.generation === state.built) return false;
-    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(${lock}) AS locked`)) as [{ locked: boolean }];
+    const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(${lock}) AS locked`)) as [
+      { locked: boolean },
+    ];
     if (!locked) return false;
     try {
       const started = Date.now();
