@@ -7,6 +7,8 @@ import { Feedback } from './entities/feedback.entity';
 import { FunnelStage } from './entities/funnel-stage.entity';
 import { Lead } from './entities/lead.entity';
 import { Persona } from './entities/persona.entity';
+import { ReviewAcknowledgement } from './entities/review-acknowledgement.entity';
+import { ReviewComment } from './entities/review-comment.entity';
 import { StageTransition } from './entities/stage-transition.entity';
 import { User } from './entities/user.entity';
 import { slaStatusesOfLeads, type SlaCaseFigures } from './services/metrics/sla-report.service';
@@ -28,6 +30,10 @@ export interface Loaders {
   targetPersonas: DataLoader<string, Persona[]>;
   /** Each lead's latest case under every time SLA whose stage it entered, with its status now. */
   slaStatuses: DataLoader<string, SlaCaseFigures[]>;
+  /** A review's comments, oldest first. */
+  reviewComments: DataLoader<string, ReviewComment[]>;
+  /** A review's signatures, oldest first. */
+  reviewAcknowledgements: DataLoader<string, ReviewAcknowledgement[]>;
   /** Latest activities of a lead; one loader per requested page size. */
   recentActivities: (limit: number) => DataLoader<string, Activity[]>;
 }
@@ -53,6 +59,27 @@ function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => strin
   const groups = new Map<string, T[]>(keys.map((key) => [key, []]));
   for (const row of rows) groups.get(keyOf(row))?.push(row);
   return keys.map((key) => groups.get(key) ?? []);
+}
+
+/** The rows of `table` whose `parentColumn` is one of the keys, grouped by key, oldest first. */
+function childrenOf<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  table: string,
+  parentColumn: string,
+  parentProperty: keyof T & string,
+  timeColumn: string,
+): DataLoader<string, T[]> {
+  return new DataLoader(async (parentIds) => {
+    const rows = await selectEntities<T>(
+      dataSource,
+      entity,
+      `SELECT ${columnsOf(dataSource, entity, 'c')} FROM "${table}" c
+       WHERE c.${parentColumn} = ANY($1::uuid[]) ORDER BY c.${timeColumn}, c.id`,
+      [parentIds],
+    );
+    return groupBy(parentIds, rows, (row) => String(row[parentProperty]));
+  });
 }
 
 export function createLoaders(dataSource: DataSource): Loaders {
@@ -115,6 +142,15 @@ export function createLoaders(dataSource: DataSource): Loaders {
       const byLead = await slaStatusesOfLeads(dataSource, leadIds);
       return leadIds.map((id) => byLead.get(id) ?? []);
     }),
+    reviewComments: childrenOf(dataSource, ReviewComment, 'review_comment', 'review_id', 'reviewId', 'created_at'),
+    reviewAcknowledgements: childrenOf(
+      dataSource,
+      ReviewAcknowledgement,
+      'review_acknowledgement',
+      'review_id',
+      'reviewId',
+      'at',
+    ),
     recentActivities: (limit) => {
       let loader = activityLoaders.get(limit);
       if (!loader) {

@@ -380,6 +380,31 @@ const WRITES: Record<string, WriteCase> = {
       };
     },
   },
+  createReview: {
+    document: 'mutation($period: String!) { createReview(period: $period) { id } }',
+    arrange: () => {
+      const period = nextReviewPeriod();
+      return { variables: { period }, written: () => countRows(t, 'review', 'period = $1', [period]) };
+    },
+  },
+  commentOnReview: {
+    document: 'mutation($id: ID!, $body: String!) { commentOnReview(reviewId: $id, body: $body) { id } }',
+    arrange: async () => {
+      const review = await givenReview();
+      const body = unique('comment');
+      return { variables: { id: review.id, body }, written: () => countRows(t, 'review_comment', 'body = $1', [body]) };
+    },
+  },
+  acknowledgeReview: {
+    document: 'mutation($id: ID!) { acknowledgeReview(reviewId: $id) { id } }',
+    arrange: async () => {
+      const review = await givenReview();
+      return {
+        variables: { id: review.id },
+        written: () => countRows(t, 'review_acknowledgement', 'review_id = $1', [review.id]),
+      };
+    },
+  },
   createUser: {
     document: 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
     arrange: () => {
@@ -432,6 +457,25 @@ const WRITES: Record<string, WriteCase> = {
     },
   },
 };
+
+let reviewMonths = 0;
+
+/** A fresh month each time, far in the past: one review per period. */
+function nextReviewPeriod(): string {
+  reviewMonths += 1;
+  return `${1980 + Math.floor(reviewMonths / 12)}-${String((reviewMonths % 12) + 1).padStart(2, '0')}`;
+}
+
+/** A review of its own (opened by OPS) for each write that needs one. */
+async function givenReview(): Promise<{ id: string }> {
+  const period = nextReviewPeriod();
+  const data = ok(
+    await gql<{ createReview: { id: string } }>(t, 'mutation($p: String!) { createReview(period: $p) { id } }', {
+      p: period,
+    }),
+  );
+  return data.createReview;
+}
 
 async function expectForbiddenAndNothingWritten(role: Role, mutation: string): Promise<void> {
   const write = WRITES[mutation]!;
@@ -515,6 +559,12 @@ describe('ANALYST reads everything and writes nothing', () => {
 });
 
 describe('SALES works leads, stage moves and feedback', () => {
+  test.each(['commentOnReview', 'acknowledgeReview'])('SALES can %s', (mutation) =>
+    expectAllowedAndWritten(Role.SALES, mutation),
+  );
+
+  test('SALES cannot open a review', () => expectForbiddenAndNothingWritten(Role.SALES, 'createReview'));
+
   test.each(['createLead', 'updateLead', 'recordActivity', 'moveLeadToStage', 'submitFeedback'])(
     'SALES can %s',
     (mutation) => expectAllowedAndWritten(Role.SALES, mutation),
@@ -527,6 +577,10 @@ describe('SALES works leads, stage moves and feedback', () => {
 });
 
 describe('MARKETING works leads, personas and campaigns', () => {
+  test.each(['commentOnReview', 'acknowledgeReview'])('MARKETING can %s', (mutation) =>
+    expectAllowedAndWritten(Role.MARKETING, mutation),
+  );
+
   test.each(['createLead', 'createPersona', 'createCampaign', 'recordActivity'])('MARKETING can %s', (mutation) =>
     expectAllowedAndWritten(Role.MARKETING, mutation),
   );
@@ -538,6 +592,12 @@ describe('MARKETING works leads, personas and campaigns', () => {
 });
 
 describe('OPS owns the funnel and SLAs but not users', () => {
+  test.each(['createReview', 'commentOnReview'])('OPS can %s', (mutation) =>
+    expectAllowedAndWritten(Role.OPS, mutation),
+  );
+
+  test('OPS cannot sign a review for the teams', () => expectForbiddenAndNothingWritten(Role.OPS, 'acknowledgeReview'));
+
   test.each(['createFunnelStage', 'createSla'])('OPS can %s', (mutation) =>
     expectAllowedAndWritten(Role.OPS, mutation),
   );

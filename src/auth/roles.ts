@@ -14,4 +14,8 @@ export const Access = {
   WRITE_MARKETING: [Role.ADMIN, Role.OPS, Role.MARKETING],
   WRITE_FUNNEL: [Role.ADMIN, Role.OPS],
   MANAGE_USERS: [Role.ADMIN],
+  /** The periodic review: everyone but ANALYST takes part (comments); OPS and ADMIN create one. */
+  TAKE_PART_IN_REVIEWS: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
+  /** A review is signed by the two teams themselves: one SALES and one MARKETING user. */
+  SIGN_REVIEWS: [Role.MARKETING, Role.SALES],
 } as const satisfies Record<string, readonly Role[]>;

@@ -13,6 +13,9 @@ import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
 import { Persona } from './persona.entity';
 import { RescoreJob } from './rescore-job.entity';
+import { ReviewAcknowledgement } from './review-acknowledgement.entity';
+import { ReviewComment } from './review-comment.entity';
+import { Review } from './review.entity';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { RuleSet } from './rule-set.entity';
 import { SlaDaily } from './sla-daily.entity';
@@ -39,6 +42,9 @@ export const entities = [
   StageTimeState,
   Persona,
   RescoreJob,
+  Review,
+  ReviewAcknowledgement,
+  ReviewComment,
   RuleSet,
   RuleSetVersion,
   Sla,

@@ -15,6 +15,7 @@ import {
   SlaReportResolver,
 } from './metrics.resolver';
 import { PersonaResolver } from './persona.resolver';
+import { ReviewAcknowledgementResolver, ReviewCommentResolver, ReviewResolver } from './review.resolver';
 import { RuleSetResolver, RuleSetVersionResolver } from './rule-set.resolver';
 import { SlaResolver } from './sla.resolver';
 import { StageTransitionResolver } from './stage-transition.resolver';
@@ -33,6 +34,9 @@ export const resolvers = [
   LeadSlaResolver,
   MetricsResolver,
   PersonaResolver,
+  ReviewResolver,
+  ReviewAcknowledgementResolver,
+  ReviewCommentResolver,
   RuleSetResolver,
   RuleSetVersionResolver,
   SlaResolver,
