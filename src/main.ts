@@ -4,8 +4,7 @@ import { openDatabase } from './db/database';
 import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
 import { createApp } from './server';
-import { seedDemo } from './cli/demo-data';
-import { publishStarterRules } from './cli/starter-rules';
+import { seedDemoCompany } from './cli/demo-company';
 import { watchPublishedRules } from './rules/rule-cache';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
 import { watchStageTimes } from './services/metrics/lead-facts.service';
@@ -15,9 +14,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const database = await openDatabase();
   if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') {
-    const seeded = await seedDemo(database.dataSource, { onlyIfEmpty: true });
-    logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
-    logger.info(await publishStarterRules(database.dataSource), 'starter rule sets');
+    const demo = await seedDemoCompany(database.dataSource, { onlyIfEmpty: true });
+    logger.info(demo.seeded ?? { skipped: 'the database already has leads' }, 'demo data');
+    logger.info(demo.rules, 'starter rule sets');
+    if (demo.agreements) logger.info(demo.agreements, 'demo SLAs, goal and reviews');
   }
   const { httpServer, apollo, startDraining } = await createApp(database.dataSource);
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);

@@ -179,6 +179,23 @@ export function campaignDates(def: CampaignDef, now: number): { startsAt: number
   return { startsAt: today + def.startDay * DAY, endsAt: def.endDay === null ? null : today + def.endDay * DAY };
 }
 
+/**
+ * A webinar campaign runs a live session every two weeks (Thursdays 15:00 UTC in spirit: 15 h
+ * after the day starts) and a last one on its end day; a registrant attends the first session
+ * after registering, so attendance spreads over the run instead of one instant.
+ */
+function nextWebinarSession(
+  campaign: { startsAt: number; endsAt: number | null },
+  registeredAt: number,
+): number | null {
+  if (campaign.endsAt === null) return null;
+  for (let session = campaign.startsAt + 14 * DAY + 15 * HOUR; session < campaign.endsAt; session += 14 * DAY) {
+    if (session > registeredAt) return session;
+  }
+  const last = campaign.endsAt + 15 * HOUR;
+  return last > registeredAt ? last : null;
+}
+
 export function tellStory(cast: Cast, options: { seed: number; leads: number }): Story {
   const rng = new Random(options.seed);
   const w: World = {
@@ -407,7 +424,7 @@ function live(j: Journey): void {
   }
   let engagedFrom = start;
   const liveAt =
-    channel === CampaignChannel.WEBINAR && origin.campaign?.endsAt ? origin.campaign.endsAt + 15 * HOUR : null;
+    channel === CampaignChannel.WEBINAR && origin.campaign ? nextWebinarSession(origin.campaign, start) : null;
   if (liveAt !== null && liveAt < now && rng.chance(0.55)) {
     j.act(A.WEBINAR_ATTENDED, liveAt, { minutes: rng.int(10, 55) }, lead.campaignId);
     engagedFrom = liveAt;
@@ -502,19 +519,25 @@ function workMql(j: Journey, mayRequalify: boolean): void {
   }
 }
 
+/** The largest deal is 250 seats (250 × 720 = 180,000 a year on Enterprise). */
+export const MAX_DEAL_SEATS = 250;
+
 /** From sql on: discovery, opportunity, then a deal won or lost, each only once its time has come. */
 function pipeline(j: Journey): void {
   const { rng } = j.w;
   const { lead } = j;
   const next = j.at + rng.between(4 * DAY, 25 * DAY);
   j.repDoes(A.MEETING, rng.between(j.at, next), { kind: 'demo' });
-  const seats = typeof lead.attributes.seats === 'number' ? lead.attributes.seats : rng.int(5, 60);
+  // A mid-market vendor's deals: a large account buys a department's seats, not the whole company's.
+  const seats = Math.min(
+    MAX_DEAL_SEATS,
+    typeof lead.attributes.seats === 'number' ? lead.attributes.seats : rng.int(5, 60),
+  );
   const plan = String(lead.attributes.plan_interest);
   const roll = rng.next();
   // Small teams sometimes buy Starter online, with no opportunity in between: a skipped stage.
   if ((lead.companySize ?? 0) < 50 && roll < 0.12) {
-    if (j.repMoves('customer', next, 'self-serve: signed the Starter plan online'))
-      lead.dealValue = seats * 180;
+    if (j.repMoves('customer', next, 'self-serve: signed the Starter plan online')) lead.dealValue = seats * 180;
     return;
   }
   const toOpportunity = j.kind === 'fit' ? 0.6 : 0.25;

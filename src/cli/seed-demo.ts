@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/database';
-import { seedDemo } from './demo-data';
-import { publishStarterRules } from './starter-rules';
+import { seedDemoCompany } from './demo-company';
 
 /**
  * `npm run seed:demo [-- --if-empty]`: fills the database with the demo company. Without
@@ -13,18 +12,21 @@ async function main(): Promise<void> {
   const started = Date.now();
   const database = await openDatabase({ poolSize: 2 });
   try {
-    const summary = await seedDemo(database.dataSource, { onlyIfEmpty: values['if-empty'] });
+    const demo = await seedDemoCompany(database.dataSource, { onlyIfEmpty: values['if-empty'] });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (!summary) {
+    if (!demo.seeded) {
       process.stderr.write('demo data skipped: the database already has leads\n');
-      return;
+    } else {
+      const { leads, activities, transitions, feedback } = demo.seeded;
+      process.stderr.write(
+        `demo data seeded in ${seconds}s: ${leads} leads, ${activities} activities, ${transitions} stage transitions, ${feedback} feedback\n`,
+      );
     }
-    const { leads, activities, transitions, feedback } = summary;
-    process.stderr.write(
-      `demo data seeded in ${seconds}s: ${leads} leads, ${activities} activities, ${transitions} stage transitions, ${feedback} feedback\n`,
-    );
-    const rules = await publishStarterRules(database.dataSource);
-    if (rules.published) process.stderr.write(`starter rule sets published; ${rules.changed} leads scored\n`);
+    if (demo.rules.published) process.stderr.write(`starter rule sets published; ${demo.rules.changed} leads scored\n`);
+    if (demo.agreements) {
+      const { slas, reviews } = demo.agreements;
+      process.stderr.write(`demo agreements: SLAs added [${slas.join(', ')}], reviews added [${reviews.join(', ')}]\n`);
+    }
   } finally {
     await database.close();
   }
