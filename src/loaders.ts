@@ -6,9 +6,12 @@ import { Campaign } from './entities/campaign.entity';
 import { Feedback } from './entities/feedback.entity';
 import { FunnelStage } from './entities/funnel-stage.entity';
 import { Lead } from './entities/lead.entity';
+import type { LeadChange } from './entities/lead-change.entity';
 import { Persona } from './entities/persona.entity';
 import { StageTransition } from './entities/stage-transition.entity';
 import { User } from './entities/user.entity';
+import type { Page } from './schema/connection';
+import { leadChangePages, type LeadChangesArgs } from './services/lead-changes.service';
 import { slaStatusesOfLeads, type SlaCaseFigures } from './services/metrics/sla-report.service';
 
 /**
@@ -28,6 +31,8 @@ export interface Loaders {
   targetPersonas: DataLoader<string, Persona[]>;
   /** Each lead's latest case under every time SLA whose stage it entered, with its status now. */
   slaStatuses: DataLoader<string, SlaCaseFigures[]>;
+  /** A page of a lead's record of changes; one loader per distinct page arguments. */
+  leadChanges: (args: LeadChangesArgs) => DataLoader<string, Page<LeadChange>>;
   /** Latest activities of a lead; one loader per requested page size. */
   recentActivities: (limit: number) => DataLoader<string, Activity[]>;
 }
@@ -63,6 +68,7 @@ export function createLoaders(dataSource: DataSource): Loaders {
       `SELECT ${columnsOf(dataSource, FunnelStage, 's')} FROM funnel_stage s ORDER BY s.position`,
     ));
   const activityLoaders = new Map<number, DataLoader<string, Activity[]>>();
+  const changeLoaders = new Map<string, DataLoader<string, Page<LeadChange>>>();
   const persona = byId(dataSource, Persona, 'persona');
 
   return {
@@ -115,6 +121,15 @@ export function createLoaders(dataSource: DataSource): Loaders {
       const byLead = await slaStatusesOfLeads(dataSource, leadIds);
       return leadIds.map((id) => byLead.get(id) ?? []);
     }),
+    leadChanges: (args) => {
+      const key = JSON.stringify([args.first, args.after ?? null, args.fields ?? null]);
+      let loader = changeLoaders.get(key);
+      if (!loader) {
+        loader = new DataLoader((leadIds) => leadChangePages(dataSource, leadIds, args));
+        changeLoaders.set(key, loader);
+      }
+      return loader;
+    },
     recentActivities: (limit) => {
       let loader = activityLoaders.get(limit);
       if (!loader) {
