@@ -26,6 +26,16 @@ export class AssertionPolicy1795984895606 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "lead_change" ADD CONSTRAINT "FK_1d7d79d227cc7d0aeea7268d51d" FOREIGN KEY ("actor_id") REFERENCES "user"("id") ON DELETE SET NULL ON UPDATE NO ACTION`,
     );
+    // Reviewed addition: the stage moves recorded before this migration become the leads' first
+    // `stage` changes, so Lead.changes and stageHistory agree. Earlier field edits were never
+    // recorded and stay unknown.
+    await queryRunner.query(
+      `INSERT INTO "lead_change" ("lead_id", "field", "before", "after", "at", "actor_id", "cause")
+       SELECT t."lead_id", 'stage', to_jsonb(f."key"), to_jsonb(s."key"), t."at", t."actor_id", t."cause"
+       FROM "stage_transition" t
+       JOIN "funnel_stage" s ON s."id" = t."to_stage_id"
+       LEFT JOIN "funnel_stage" f ON f."id" = t."from_stage_id"`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
