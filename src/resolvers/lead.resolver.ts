@@ -152,7 +152,7 @@ export class LeadResolver {
 
   @FieldResolver(() => LeadChangeConnection, {
     description:
-      'The lead’s record of changes, newest first: every change of its stage, owner, deal value and every other client-editable field (custom attributes one key at a time), with who, when, before, after and cause. A lead’s first rows are its initial values (before: null) from its creation. Scores are not fields a client edits: re-scores add no rows, and a move by a qualification rule is a `stage` row with cause RULE.',
+      'The lead’s record of changes, newest first: every change of its stage, owner, deal value and every other client-editable field (custom attributes one key at a time), with who, when, before, after and cause. A lead’s first rows are its initial values (before: null) from its creation; a lead created before the record began starts with its stage history only. Scores are not fields a client edits: re-scores add no rows, and a move by a qualification rule is a `stage` row with cause RULE.',
   })
   async changes(
     @Root() lead: Lead,
