@@ -6,11 +6,14 @@ import { Campaign } from './entities/campaign.entity';
 import { Feedback } from './entities/feedback.entity';
 import { FunnelStage } from './entities/funnel-stage.entity';
 import { Lead } from './entities/lead.entity';
+import type { LeadChange } from './entities/lead-change.entity';
 import { Persona } from './entities/persona.entity';
 import { ReviewAcknowledgement } from './entities/review-acknowledgement.entity';
 import { ReviewComment } from './entities/review-comment.entity';
 import { StageTransition } from './entities/stage-transition.entity';
 import { User } from './entities/user.entity';
+import type { Page } from './schema/connection';
+import { leadChangePages, type LeadChangesArgs } from './services/lead-changes.service';
 import { slaStatusesOfLeads, type SlaCaseFigures } from './services/metrics/sla-report.service';
 
 /**
@@ -34,6 +37,8 @@ export interface Loaders {
   reviewComments: DataLoader<string, ReviewComment[]>;
   /** A review's signatures, oldest first. */
   reviewAcknowledgements: DataLoader<string, ReviewAcknowledgement[]>;
+  /** A page of a lead's record of changes; one loader per distinct page arguments. */
+  leadChanges: (args: LeadChangesArgs) => DataLoader<string, Page<LeadChange>>;
   /** Latest activities of a lead; one loader per requested page size. */
   recentActivities: (limit: number) => DataLoader<string, Activity[]>;
 }
@@ -90,6 +95,7 @@ export function createLoaders(dataSource: DataSource): Loaders {
       `SELECT ${columnsOf(dataSource, FunnelStage, 's')} FROM funnel_stage s ORDER BY s.position`,
     ));
   const activityLoaders = new Map<number, DataLoader<string, Activity[]>>();
+  const changeLoaders = new Map<string, DataLoader<string, Page<LeadChange>>>();
   const persona = byId(dataSource, Persona, 'persona');
 
   return {
@@ -151,6 +157,15 @@ export function createLoaders(dataSource: DataSource): Loaders {
       'reviewId',
       'at',
     ),
+    leadChanges: (args) => {
+      const key = JSON.stringify([args.first, args.after ?? null, args.fields ?? null]);
+      let loader = changeLoaders.get(key);
+      if (!loader) {
+        loader = new DataLoader((leadIds) => leadChangePages(dataSource, leadIds, args));
+        changeLoaders.set(key, loader);
+      }
+      return loader;
+    },
     recentActivities: (limit) => {
       let loader = activityLoaders.get(limit);
       if (!loader) {

@@ -4,12 +4,14 @@ import { Role } from '../entities/enums';
  * The access matrix: every root field names one of these groups in its `@Authorized(...)`.
  * ANALYST reads everything and writes nothing; SALES works leads, stage moves and feedback;
  * MARKETING works leads, personas and campaigns; OPS and ADMIN also own the funnel, SLAs and rule
- * sets; only ADMIN manages users.
+ * sets; only ADMIN manages users. Which values a role may assert inside a lead mutation (a stage, a
+ * deal value, a verdict) is decided per value by the assertion policy in the services.
  */
 export const Access = {
   READ: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES, Role.ANALYST],
   WRITE_LEADS: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
-  MOVE_STAGES: [Role.ADMIN, Role.OPS, Role.SALES],
+  /** Which stage each role may move a lead into is the assertion policy's (`assertion-policy.ts`). */
+  MOVE_STAGES: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
   GIVE_FEEDBACK: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
   WRITE_MARKETING: [Role.ADMIN, Role.OPS, Role.MARKETING],
   WRITE_FUNNEL: [Role.ADMIN, Role.OPS],

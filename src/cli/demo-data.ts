@@ -59,6 +59,14 @@ export async function seedDemo(dataSource: DataSource, options: { onlyIfEmpty: b
     await bulkInsert(manager, 'activity', ACTIVITY_COLUMNS, story.activities);
     await bulkInsert(manager, 'stage_transition', TRANSITION_COLUMNS, story.transitions);
     await bulkInsert(manager, 'feedback', FEEDBACK_COLUMNS, story.feedback);
+    // Each lead's record of changes starts with its stage moves, as the services would have written them.
+    await manager.query(
+      `INSERT INTO lead_change (lead_id, field, before, after, at, actor_id, cause)
+       SELECT t.lead_id, 'stage', to_jsonb(f.key), to_jsonb(s.key), t.at, t.actor_id, t.cause
+         FROM stage_transition t
+         JOIN funnel_stage s ON s.id = t.to_stage_id
+         LEFT JOIN funnel_stage f ON f.id = t.from_stage_id`,
+    );
     // The rows went in behind the services' back: build their metric rollups in the same transaction.
     await rebuildAllLeadFacts(manager);
     return {

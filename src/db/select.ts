@@ -20,8 +20,10 @@ export function columnsOf(db: Queryable, entity: EntityTarget<ObjectLiteral>, al
     list = metadata.columns
       .map((column) => {
         // numeric arrives as a string to keep precision; money amounts here fit a double.
-        const value =
-          column.type === 'numeric' ? `${alias}."${column.databaseName}"::float8` : `${alias}."${column.databaseName}"`;
+        // An array of a PostgreSQL enum arrives as its text ('{A,B}'): as text[] the driver parses it.
+        const cast =
+          column.type === 'numeric' ? '::float8' : column.type === 'enum' && column.isArray ? '::text[]' : '';
+        const value = `${alias}."${column.databaseName}"${cast}`;
         return `${value} AS "${column.propertyName}"`;
       })
       .join(', ');

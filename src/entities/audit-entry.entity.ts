@@ -3,7 +3,8 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @ObjectType({
-  description: 'One recorded change to configuration: funnel stages, SLAs, rule sets, users, tokens.',
+  description:
+    'One recorded change to configuration and shared content: funnel stages (with who may move leads into them), SLAs, rule sets, campaigns, personas, users, tokens.',
   simpleResolvers: true,
 })
 @Entity()
@@ -19,7 +20,9 @@ export class AuditEntry {
   @Column({ type: 'uuid', nullable: true })
   actorId: string | null;
 
-  @Field({ description: 'What kind of thing changed, e.g. `funnel_stage`, `sla`, `user`, `api_token`.' })
+  @Field({
+    description: 'What kind of thing changed, e.g. `funnel_stage`, `sla`, `campaign`, `persona`, `user`, `api_token`.',
+  })
   @Column({ type: 'varchar', length: 50 })
   subject: string;
 

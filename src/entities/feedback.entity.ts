@@ -51,6 +51,13 @@ export class Feedback {
   @Column({ type: 'enum', enum: FeedbackDisposition, enumName: 'feedback_disposition', nullable: true })
   disposition: FeedbackDisposition | null;
 
+  @Field({
+    description:
+      'True when the disposition was given by OPS or ADMIN acting for sales rather than by a SALES user; false for every other feedback.',
+  })
+  @Column({ type: 'boolean', default: false })
+  actingForSales: boolean;
+
   @Field(() => RejectionReason, { nullable: true, description: 'Required when the disposition is REJECTED.' })
   @Column({ type: 'enum', enum: RejectionReason, enumName: 'rejection_reason', nullable: true })
   rejectionReason: RejectionReason | null;

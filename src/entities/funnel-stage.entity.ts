@@ -8,7 +8,7 @@ import {
   UpdateDateColumn,
   VersionColumn,
 } from 'typeorm';
-import { StageKind } from './enums';
+import { Role, StageKind } from './enums';
 
 @ObjectType({
   description: 'One stage of the single funnel, with the definition both teams agreed on.',
@@ -49,6 +49,13 @@ export class FunnelStage {
   @Field(() => StageKind)
   @Column({ type: 'enum', enum: StageKind, enumName: 'stage_kind', default: StageKind.OPEN })
   kind: StageKind;
+
+  @Field(() => [Role], {
+    description:
+      'The roles that may move a lead into this stage by hand (moveLeadToStage, or createLead / upsertLead naming it). ADMIN always may. OPS and ADMIN edit it with updateFunnelStage; every edit is in the audit log. Moves by the rules and by a sales verdict follow their own policy.',
+  })
+  @Column({ type: 'enum', enum: Role, enumName: 'user_role', array: true })
+  manualEntryRoles: Role[];
 
   @Field()
   @CreateDateColumn({ type: 'timestamptz' })

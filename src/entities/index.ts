@@ -7,6 +7,7 @@ import { Feedback } from './feedback.entity';
 import { FunnelDaily } from './funnel-daily.entity';
 import { FunnelStage } from './funnel-stage.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
+import { LeadChange } from './lead-change.entity';
 import { LeadCampaignCredit } from './lead-campaign-credit.entity';
 import { LeadFact } from './lead-fact.entity';
 import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
@@ -37,6 +38,7 @@ export const entities = [
   IdempotencyKey,
   Lead,
   LeadCampaignCredit,
+  LeadChange,
   LeadFact,
   LeadStageTime,
   StageTimeState,

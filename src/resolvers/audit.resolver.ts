@@ -15,7 +15,7 @@ export class AuditResolver {
   @Authorized(Access.MANAGE_USERS)
   @Query(() => AuditEntryConnection, {
     description:
-      'Every recorded change to funnel stages, SLAs, rule sets, users and tokens: who, when, before and after; newest first.',
+      'Every recorded change to funnel stages, SLAs, rule sets, campaigns, personas, users and tokens: who, when, before and after; newest first.',
   })
   async auditLog(@Ctx() ctx: Context, @Args(() => AuditLogArgs) args: AuditLogArgs): Promise<AuditEntryConnection> {
     return toConnection(AuditEntryConnection, await listAuditEntries(ctx, args));

@@ -4,6 +4,7 @@ import { AuditResolver } from './audit.resolver';
 import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
 import { FunnelResolver } from './funnel.resolver';
+import { LeadChangeResolver } from './lead-change.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
   FunnelStageMetricsResolver,
@@ -30,6 +31,7 @@ export const resolvers = [
   FunnelResolver,
   FunnelStageMetricsResolver,
   LeadResolver,
+  LeadChangeResolver,
   LeadQualityGroupResolver,
   LeadSlaResolver,
   MetricsResolver,

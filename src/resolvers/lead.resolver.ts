@@ -20,19 +20,29 @@ import { Campaign } from '../entities/campaign.entity';
 import { Feedback } from '../entities/feedback.entity';
 import { FunnelStage } from '../entities/funnel-stage.entity';
 import { Lead } from '../entities/lead.entity';
+import { LeadChange } from '../entities/lead-change.entity';
 import { Persona } from '../entities/persona.entity';
 import { StageTransition } from '../entities/stage-transition.entity';
 import { User } from '../entities/user.entity';
 import { Connection, toConnection } from '../schema/connection';
 import { badInput } from '../schema/errors';
 import { ScoreExplanationType } from '../schema/rules/explanation.types';
-import { CreateLeadInput, LeadsArgs, UpdateLeadInput, UpsertLeadInput } from '../schema/inputs/lead.inputs';
+import {
+  CreateLeadInput,
+  LeadChangesArgs,
+  LeadsArgs,
+  UpdateLeadInput,
+  UpsertLeadInput,
+} from '../schema/inputs/lead.inputs';
 import { createLead, getLeadOrThrow, listLeads, updateLead, upsertLead } from '../services/lead.service';
 import { moveLeadToStage } from '../services/lead-stage.service';
 import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from '../services/idempotency.service';
 
 @ObjectType()
 export class LeadConnection extends Connection(Lead) {}
+
+@ObjectType()
+export class LeadChangeConnection extends Connection(LeadChange) {}
 
 @ObjectType()
 export class UpsertLeadPayload {
@@ -138,6 +148,21 @@ export class LeadResolver {
   @FieldResolver(() => [StageTransition], { description: 'Every stage change of the lead, oldest first.' })
   stageHistory(@Root() lead: Lead, @Ctx() ctx: Context): Promise<StageTransition[]> {
     return ctx.loaders.stageHistory.load(lead.id);
+  }
+
+  @FieldResolver(() => LeadChangeConnection, {
+    description:
+      'The lead’s record of changes, newest first: every change of its stage, owner, deal value and every other client-editable field (custom attributes one key at a time), with who, when, before, after and cause. A lead’s first rows are its initial values (before: null) from its creation; a lead created before the record began starts with its stage history only. Scores are not fields a client edits: re-scores add no rows, and a move by a qualification rule is a `stage` row with cause RULE.',
+  })
+  async changes(
+    @Root() lead: Lead,
+    @Ctx() ctx: Context,
+    @Args(() => LeadChangesArgs) args: LeadChangesArgs,
+  ): Promise<LeadChangeConnection> {
+    const page = await ctx.loaders
+      .leadChanges({ first: args.first, after: args.after, fields: args.fields })
+      .load(lead.id);
+    return toConnection(LeadChangeConnection, page);
   }
 
   @FieldResolver(() => [Activity], { description: 'The latest activities, newest first.' })

@@ -13,6 +13,7 @@ import type {
 } from '../schema/inputs/campaign.inputs';
 import { NEWEST_FIRST, containsPattern, keysetPage } from './pagination';
 import { assertAllExist, assertId, lockOrThrow } from './references';
+import { recordAudit } from './audit';
 import { inTransaction } from './transaction';
 
 export async function getCampaignOrThrow(ctx: Context, id: string, field = 'id'): Promise<Campaign> {
@@ -29,6 +30,15 @@ export async function listCampaigns(ctx: Context, args: CampaignsArgs): Promise<
   if (filter.channels) where.add(`t.channel = ANY(${where.param(filter.channels)}::campaign_channel[])`);
   if (filter.search !== undefined) where.add(`t.name ILIKE ${where.param(containsPattern(filter.search))}`);
   return keysetPage(managerOf(ctx), Campaign, 'campaign', where, NEWEST_FIRST, args.first, args.after);
+}
+
+/** The campaign's target personas as the audit log shows them: ids, in a stable order. */
+async function targetPersonaIds(tx: Context, campaignId: string): Promise<string[]> {
+  const rows: Array<{ persona_id: string }> = await managerOf(tx).query(
+    'SELECT persona_id FROM campaign_target_persona WHERE campaign_id = $1 ORDER BY persona_id',
+    [campaignId],
+  );
+  return rows.map((row) => row.persona_id);
 }
 
 async function assertNameFree(tx: Context, name: string, exceptId?: string): Promise<void> {
@@ -64,19 +74,26 @@ export async function createCampaign(ctx: Context, input: CreateCampaignInput): 
     const repo = repositoryOf(tx, Campaign);
     const campaign = repo.create({ name: input.name, channel: input.channel, talkingPoints: [], description: '' });
     await applyFields(tx, campaign, input);
-    return repo.save(campaign);
+    const saved = await repo.save(campaign);
+    const after = { ...saved, targetPersonas: undefined, targetPersonaIds: await targetPersonaIds(tx, saved.id) };
+    await recordAudit(tx, 'campaign', saved.id, 'create', null, after);
+    return saved;
   });
 }
 
 export async function updateCampaign(ctx: Context, input: UpdateCampaignInput): Promise<Campaign> {
   return inTransaction(ctx, async (tx) => {
     const campaign = await lockOrThrow(tx, Campaign, 'campaign', input.id, 'input.id', input.expectedVersion);
+    const before = { ...campaign, targetPersonaIds: await targetPersonaIds(tx, campaign.id) };
     if (input.name !== undefined && input.name !== campaign.name) {
       await assertNameFree(tx, input.name, campaign.id);
       campaign.name = input.name;
     }
     if (input.channel !== undefined) campaign.channel = input.channel;
     await applyFields(tx, campaign, input);
-    return repositoryOf(tx, Campaign).save(campaign);
+    const saved = await repositoryOf(tx, Campaign).save(campaign);
+    const after = { ...saved, targetPersonas: undefined, targetPersonaIds: await targetPersonaIds(tx, saved.id) };
+    await recordAudit(tx, 'campaign', saved.id, 'update', before, after);
+    return saved;
   });
 }

@@ -1,3 +1,4 @@
+import { assertMayGiveVerdict } from '../auth/assertion-policy';
 import type { Context } from '../context';
 import { managerOf, repositoryOf } from '../context';
 import { Conditions } from '../db/select';
@@ -43,6 +44,10 @@ function assertShape(input: SubmitFeedbackInput): void {
 }
 
 /**
+ * A disposition is sales' verdict: given by SALES, or by OPS / ADMIN recorded as acting for sales;
+ * MARKETING gives the other kinds of feedback. The move it causes (to `sql` or back to nurture)
+ * follows from the verdict, not from the stages' manual-entry roles.
+ *
  * Stores the feedback and, for a disposition, moves the lead in the same transaction: ACCEPTED to
  * `sql`, REJECTED back to the nurture stage. A disposition is sales' verdict on a hand-over, so it
  * applies only to a lead in the hand-over stage (`mql`, HANDOVER_STAGE): one verdict per hand-over,
@@ -50,6 +55,7 @@ function assertShape(input: SubmitFeedbackInput): void {
  */
 export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): Promise<Feedback> {
   assertShape(input);
+  const { actingForSales } = input.disposition ? assertMayGiveVerdict(ctx) : { actingForSales: false };
   return inTransaction(ctx, async (tx) => {
     await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
     const lead = input.leadId ? await lockLeadOrThrow(tx, input.leadId, 'input.leadId') : undefined;
@@ -62,6 +68,7 @@ export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): 
         authorId: tx.user!.id,
         kind: input.kind,
         disposition: input.disposition ?? null,
+        actingForSales,
         rejectionReason: input.rejectionReason ?? null,
         rating: input.rating ?? null,
         comment: input.comment ?? '',

@@ -1,7 +1,9 @@
+import { defaultManualEntryRoles, normalizeRoles } from '../auth/assertion-policy';
+import { config } from '../config';
 import type { Context } from '../context';
 import { repositoryOf } from '../context';
 import { FunnelStage } from '../entities/funnel-stage.entity';
-import { StageKind } from '../entities/enums';
+import { Role, StageKind } from '../entities/enums';
 import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
@@ -35,6 +37,16 @@ export interface StageFields {
   name?: string;
   definition?: string;
   kind?: StageKind;
+  /** Who may move a lead into the stage by hand; ADMIN is always added. */
+  manualEntryRoles?: Role[];
+}
+
+/** ANALYST writes nothing, so it cannot be given a stage to move leads into. */
+function entryRolesOrThrow(roles: Role[]): Role[] {
+  if (roles.includes(Role.ANALYST)) {
+    throw badInput('input.manualEntryRoles', 'input.manualEntryRoles: ANALYST reads only and cannot move leads');
+  }
+  return normalizeRoles(roles);
 }
 
 export async function createFunnelStage(
@@ -57,6 +69,11 @@ export async function createFunnelStage(
     if (position < 1 || position > count + 1) {
       throw badInput('input.position', `input.position must be between 1 and ${count + 1}`);
     }
+    const handover = await repo.findOneBy({ key: config.handoverStageKey });
+    const kind = input.kind ?? StageKind.OPEN;
+    const manualEntryRoles = input.manualEntryRoles
+      ? entryRolesOrThrow(input.manualEntryRoles)
+      : defaultManualEntryRoles(kind, handover !== null && position <= handover.position);
     await repo
       .createQueryBuilder()
       .update()
@@ -68,7 +85,8 @@ export async function createFunnelStage(
         key: input.key,
         name: input.name,
         definition: input.definition,
-        kind: input.kind ?? StageKind.OPEN,
+        kind,
+        manualEntryRoles,
         position,
         slot,
       }),
@@ -100,6 +118,8 @@ export async function updateFunnelStage(
     const before = { ...stage };
     if (changes.name !== undefined) stage.name = changes.name;
     if (changes.definition !== undefined) stage.definition = changes.definition;
+    if (changes.manualEntryRoles !== undefined && changes.manualEntryRoles !== null)
+      stage.manualEntryRoles = entryRolesOrThrow(changes.manualEntryRoles);
     if (changes.kind !== undefined && changes.kind !== stage.kind) {
       // Which stages are open, won or lost decides the next stage of the stages before them.
       const funnel = await repo.find({ order: { position: 'ASC' } });

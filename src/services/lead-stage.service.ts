@@ -1,3 +1,4 @@
+import { assertMayMoveLeadTo } from '../auth/assertion-policy';
 import type { Context } from '../context';
 import { repositoryOf } from '../context';
 import { TransitionCause } from '../entities/enums';
@@ -6,6 +7,7 @@ import { Lead } from '../entities/lead.entity';
 import { StageTransition } from '../entities/stage-transition.entity';
 import { stageByKeyOrThrow } from './funnel.service';
 import { badInput } from '../schema/errors';
+import { recordStageChanges } from './lead-changes.service';
 import { markLeadsChanged } from './metrics/lead-facts.service';
 import { lockOrThrow } from './references';
 
@@ -18,7 +20,7 @@ export async function lockLeadOrThrow(tx: Context, id: string, field: string, ex
   return lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
 }
 
-/** Appends one entry to a lead's stage history. */
+/** Appends one entry to a lead's stage history, and the move to the lead's record of changes. */
 export async function recordTransition(
   tx: Context,
   transition: {
@@ -32,13 +34,21 @@ export async function recordTransition(
   },
 ): Promise<void> {
   await markLeadsChanged(tx, [transition.leadId]);
+  const actorId = transition.cause === TransitionCause.RULE ? null : (tx.user?.id ?? null);
+  await recordStageChanges(
+    tx,
+    [{ leadId: transition.leadId, fromStageId: transition.from, toStageId: transition.to }],
+    transition.at,
+    transition.cause,
+    actorId,
+  );
   await repositoryOf(tx, StageTransition).insert({
     leadId: transition.leadId,
     fromStageId: transition.from,
     toStageId: transition.to,
     at: transition.at,
     cause: transition.cause,
-    actorId: transition.cause === TransitionCause.RULE ? null : (tx.user?.id ?? null),
+    actorId,
     ruleSetVersionId: transition.ruleSetVersionId ?? null,
     reason: transition.reason,
   });
@@ -70,7 +80,10 @@ export async function enterStage(
   lead.stageEnteredAt = at;
 }
 
-/** Moves a lead to a stage by hand. Moving it to the stage it is in changes nothing. */
+/**
+ * Moves a lead to a stage by hand, when the caller's role may (the stage's `manualEntryRoles`).
+ * Moving it to the stage it is in changes nothing.
+ */
 export async function moveLeadToStage(
   ctx: Context,
   leadId: string,
@@ -84,6 +97,7 @@ export async function moveLeadToStage(
     const lead = await lockLeadOrThrow(tx, leadId, 'leadId');
     const stage = await stageByKeyOrThrow(tx, stageKey, 'stage');
     if (lead.stageId === stage.id) return lead;
+    assertMayMoveLeadTo(tx, stage, 'stage');
     await enterStage(tx, lead, stage, TransitionCause.MANUAL, reason);
     await repositoryOf(tx, Lead).save(lead);
     await scoreLeads(tx, [lead.id]);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { assertMayMoveLeadTo, assertMaySet } from '../auth/assertion-policy';
 import type { Context } from '../context';
 import { managerOf, repositoryOf } from '../context';
 import { Conditions } from '../db/select';
@@ -19,7 +20,8 @@ import {
 } from '../schema/inputs/lead.inputs';
 import { normalizeEmail, validateAttributes } from '../schema/validation';
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
-import { lockLeadOrThrow, recordTransition } from './lead-stage.service';
+import { type FieldChange, recordLeadChanges } from './lead-changes.service';
+import { enterStage, lockLeadOrThrow, recordTransition } from './lead-stage.service';
 import { markLeadsChanged } from './metrics/lead-facts.service';
 import { containsPattern, keysetPage, type KeysetOrder } from './pagination';
 import { assertExists, assertId } from './references';
@@ -92,23 +94,40 @@ async function assertReferences(tx: Context, input: LeadFieldsInput): Promise<vo
 }
 
 /** The lead fields the metric rollups copy: a change to one rebuilds the lead's rollups. */
-const ROLLUP_FIELDS = ['campaignId', 'personaId', 'ownerId', 'dealValue'] as const;
+const ROLLUP_FIELDS: ReadonlySet<string> = new Set(['campaignId', 'personaId', 'ownerId', 'dealValue']);
 
-/** Applies the given fields, and marks the lead's rollups for a rebuild when a field they copy changed. */
-async function applyFieldsTracked(tx: Context, lead: Lead, input: LeadFieldsInput): Promise<boolean> {
-  const before = ROLLUP_FIELDS.map((field) => lead[field]);
-  const changed = applyFields(lead, input);
-  if (ROLLUP_FIELDS.some((field, i) => lead[field] !== before[i])) await markLeadsChanged(tx, [lead.id]);
-  return changed;
+/**
+ * Applies the given fields after the assertion policy allows them, records each change in the
+ * lead's record of changes, and marks the lead's rollups for a rebuild when a field they copy
+ * changed. The lead must exist (the record points at it). Returns whether anything changed.
+ */
+async function applyFieldsRecorded(
+  tx: Context,
+  lead: Lead,
+  input: LeadFieldsInput,
+  cause: TransitionCause,
+  extra: FieldChange[] = [],
+): Promise<boolean> {
+  const changes = [...extra, ...applyFields(lead, input)];
+  assertMayChange(tx, changes);
+  if (changes.some((change) => ROLLUP_FIELDS.has(change.field))) await markLeadsChanged(tx, [lead.id]);
+  await recordLeadChanges(tx, lead.id, changes, cause);
+  return changes.length > 0;
 }
 
-/** Applies the given fields to the lead; returns whether anything changed. */
-function applyFields(lead: Lead, input: LeadFieldsInput): boolean {
-  let changed = false;
+/** The assertion policy for field changes: only some roles may change a deal value. */
+function assertMayChange(tx: Context, changes: FieldChange[]): void {
+  if (changes.some((change) => change.field === 'dealValue')) assertMaySet(tx, 'dealValue');
+}
+
+/** Applies the given fields to the lead; returns what changed (an unset field counts as null). */
+function applyFields(lead: Lead, input: LeadFieldsInput): FieldChange[] {
+  const changes: FieldChange[] = [];
   const assign = <K extends keyof Lead>(key: K, value: Lead[K] | undefined): void => {
-    if (value === undefined || lead[key] === value) return;
+    const before = lead[key] ?? null;
+    if (value === undefined || before === value) return;
+    changes.push({ field: key, before, after: value });
     lead[key] = value;
-    changed = true;
   };
   assign('firstName', input.firstName);
   assign('lastName', input.lastName);
@@ -134,15 +153,15 @@ function applyFields(lead: Lead, input: LeadFieldsInput): boolean {
     const incoming = validateAttributes(input.attributes, 'input.attributes');
     const merged: Record<string, unknown> = { ...(lead.attributes ?? {}) };
     for (const [key, value] of Object.entries(incoming)) {
+      const before = merged[key] ?? null;
+      if (before === value) continue;
+      changes.push({ field: `attributes.${key}`, before, after: value });
       if (value === null) delete merged[key];
       else merged[key] = value;
     }
-    if (JSON.stringify(merged) !== JSON.stringify(lead.attributes ?? {})) {
-      lead.attributes = merged;
-      changed = true;
-    }
+    if (changes.some((change) => change.field.startsWith('attributes.'))) lead.attributes = merged;
   }
-  return changed;
+  return changes;
 }
 
 function conflictWith(existingId: string, email: string): AppError {
@@ -155,6 +174,8 @@ function conflictWith(existingId: string, email: string): AppError {
 /**
  * Inserts a new lead unless the email is taken. Returns the new lead, or the id of the lead that
  * holds the email. ON CONFLICT DO NOTHING keeps the transaction usable when two requests race.
+ * A new lead's record of changes starts with its initial values (null before), and the assertion
+ * policy applies to them as to any change: a refusal rolls the insert back with the transaction.
  */
 async function insertLead(
   tx: Context,
@@ -167,7 +188,7 @@ async function insertLead(
   const repo = repositoryOf(tx, Lead);
   const at = new Date();
   const lead = repo.create({ id: randomUUID(), email, attributes: {}, stageId: stage.id, stageEnteredAt: at });
-  applyFields(lead, input);
+  const changes = [{ field: 'email', before: null, after: email }, ...applyFields(lead, input)];
   const result = await repo
     .createQueryBuilder()
     .insert()
@@ -179,6 +200,9 @@ async function insertLead(
     const existing = await repo.findOneOrFail({ where: { email }, select: { id: true } });
     return { existingId: existing.id };
   }
+  assertMayMoveLeadTo(tx, stage, 'input.stage');
+  assertMayChange(tx, changes);
+  await recordLeadChanges(tx, lead.id, changes, cause, at);
   await recordTransition(tx, { leadId: lead.id, from: null, to: stage.id, at, cause, reason: null });
   return { lead: await rescored(tx, lead.id) };
 }
@@ -194,8 +218,9 @@ export async function createLead(ctx: Context, input: CreateLeadInput): Promise<
 
 /**
  * Creates the lead, or merges the given fields into the lead with that email. Sending the same
- * input twice writes once: an unchanged lead keeps its version. The starting stage only applies
- * to a new lead; an existing lead's stage moves through `moveLeadToStage` and the rules.
+ * input twice writes once: an unchanged lead keeps its version. A `stage` for an existing lead
+ * moves it there (a transition with cause IMPORT) when the caller may put a lead in that stage by
+ * hand, and is refused otherwise; naming the stage the lead is in changes nothing.
  */
 export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<{ lead: Lead; created: boolean }> {
   const email = normalizeEmail(input.email, 'input.email');
@@ -203,7 +228,12 @@ export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<
     const outcome = await insertLead(tx, email, input, TransitionCause.IMPORT);
     if ('lead' in outcome) return { lead: outcome.lead, created: true };
     const lead = await lockLeadOrThrow(tx, outcome.existingId, 'input.email');
-    if (!(await applyFieldsTracked(tx, lead, input))) return { lead, created: false };
+    const stage = input.stage ? await stageByKeyOrThrow(tx, input.stage, 'input.stage') : undefined;
+    const moves = stage !== undefined && stage.id !== lead.stageId;
+    if (moves) assertMayMoveLeadTo(tx, stage, 'input.stage');
+    const changed = await applyFieldsRecorded(tx, lead, input, TransitionCause.IMPORT);
+    if (moves) await enterStage(tx, lead, stage, TransitionCause.IMPORT, 'upsertLead named this stage');
+    if (!changed && !moves) return { lead, created: false };
     await repositoryOf(tx, Lead).save(lead);
     return { lead: await rescored(tx, lead.id), created: false };
   });
@@ -214,14 +244,14 @@ export async function updateLead(ctx: Context, input: UpdateLeadInput): Promise<
   return inTransaction(ctx, async (tx) => {
     const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
     await assertReferences(tx, input);
-    let changed = await applyFieldsTracked(tx, lead, input);
+    const emailChanges: FieldChange[] = [];
     if (email !== undefined && email !== lead.email) {
       const holder = await repositoryOf(tx, Lead).findOne({ where: { email }, select: { id: true } });
       if (holder) throw conflictWith(holder.id, email);
+      emailChanges.push({ field: 'email', before: lead.email, after: email });
       lead.email = email;
-      changed = true;
     }
-    if (!changed) return lead;
+    if (!(await applyFieldsRecorded(tx, lead, input, TransitionCause.MANUAL, emailChanges))) return lead;
     await repositoryOf(tx, Lead).save(lead);
     return rescored(tx, lead.id);
   });

@@ -27,13 +27,13 @@ export function containsPattern(text: string): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function encodeCursor(value: unknown, id: string): string {
+export function encodeCursor(value: unknown, id: string): string {
   const sortValue = value instanceof Date ? value.toISOString() : value;
   return Buffer.from(JSON.stringify([sortValue, id])).toString('base64url');
 }
 
 /** Cursors are opaque to clients; anything that does not decode to what we issued is bad input. */
-function decodeCursor(cursor: string, kind: SortValueKind): [string | number, string] {
+export function decodeCursor(cursor: string, kind: SortValueKind): [string | number, string] {
   const invalid = badInput('after', 'after is not a cursor issued by this API');
   if (cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
   let decoded: unknown;

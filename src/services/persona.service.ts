@@ -4,6 +4,7 @@ import { Persona } from '../entities/persona.entity';
 import { AppError, ErrorCode } from '../schema/errors';
 import type { CreatePersonaInput, PersonaFieldsInput, UpdatePersonaInput } from '../schema/inputs/persona.inputs';
 import { lockOrThrow } from './references';
+import { recordAudit } from './audit';
 import { inTransaction } from './transaction';
 
 export async function listPersonas(ctx: Context, includeArchived: boolean): Promise<Persona[]> {
@@ -43,19 +44,24 @@ export async function createPersona(ctx: Context, input: CreatePersonaInput): Pr
       talkingPoints: [],
     });
     applyFields(persona, input);
-    return repo.save(persona);
+    const saved = await repo.save(persona);
+    await recordAudit(tx, 'persona', saved.id, 'create', null, saved);
+    return saved;
   });
 }
 
 export async function updatePersona(ctx: Context, input: UpdatePersonaInput): Promise<Persona> {
   return inTransaction(ctx, async (tx) => {
     const persona = await lockOrThrow(tx, Persona, 'persona', input.id, 'input.id', input.expectedVersion);
+    const before = { ...persona };
     if (input.name !== undefined && input.name !== persona.name) {
       await assertNameFree(tx, input.name, persona.id);
       persona.name = input.name;
     }
     applyFields(persona, input);
-    return repositoryOf(tx, Persona).save(persona);
+    const saved = await repositoryOf(tx, Persona).save(persona);
+    await recordAudit(tx, 'persona', saved.id, 'update', before, saved);
+    return saved;
   });
 }
 
@@ -64,7 +70,10 @@ export async function archivePersona(ctx: Context, id: string): Promise<Persona>
   return inTransaction(ctx, async (tx) => {
     const persona = await lockOrThrow(tx, Persona, 'persona', id, 'id');
     if (persona.archivedAt) return persona;
+    const before = { ...persona };
     persona.archivedAt = new Date();
-    return repositoryOf(tx, Persona).save(persona);
+    const saved = await repositoryOf(tx, Persona).save(persona);
+    await recordAudit(tx, 'persona', saved.id, 'archive', before, saved);
+    return saved;
   });
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Context } from '../context';
 import { managerOf } from '../context';
-import { StageKind } from '../entities/enums';
+import { StageKind, TransitionCause } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import type { RunMode } from '../rules/engine';
 import { evaluate, type Evaluation } from '../rules/evaluate';
@@ -9,6 +9,7 @@ import { logger } from '../logger';
 import { loadLeadStates, type LeadState } from '../rules/facts';
 import { ruleCache, type ActiveRules } from '../rules/rule-cache';
 import { listStages } from './funnel.service';
+import { recordStageChanges } from './lead-changes.service';
 import { markLeadsChanged } from './metrics/lead-facts.service';
 
 export interface ScoringSummary {
@@ -186,6 +187,13 @@ async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promis
   await markLeadsChanged(
     tx,
     moves.map(({ state }) => state.id),
+  );
+  await recordStageChanges(
+    tx,
+    moves.map(({ state, target }) => ({ leadId: state.id, fromStageId: state.stageId, toStageId: target.id })),
+    at,
+    TransitionCause.RULE,
+    null,
   );
   await db.query(
     `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, rule_set_version_id, reason)

@@ -6,7 +6,8 @@ import { PageArgs } from '../connection';
 export class AuditLogFilter {
   @Field(() => String, {
     nullable: true,
-    description: 'What kind of thing changed: `funnel_stage`, `funnel`, `sla`, `rule_set`, `user`, `api_token`, ...',
+    description:
+      'What kind of thing changed: `funnel_stage`, `funnel`, `sla`, `rule_set`, `campaign`, `persona`, `user`, `api_token`, ...',
   })
   @MinLength(1)
   @MaxLength(50)

@@ -1,6 +1,6 @@
 import { IsInt, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
-import { StageKind } from '../../entities/enums';
+import { Role, StageKind } from '../../entities/enums';
 
 @InputType()
 export class CreateFunnelStageInput {
@@ -20,6 +20,13 @@ export class CreateFunnelStageInput {
 
   @Field(() => StageKind, { nullable: true, description: 'OPEN when omitted.' })
   kind?: StageKind;
+
+  @Field(() => [Role], {
+    nullable: true,
+    description:
+      'Roles that may move a lead into the stage by hand; ADMIN always may. When omitted: SALES and OPS, and MARKETING too for an OPEN stage placed before the hand-over stage (`mql`).',
+  })
+  manualEntryRoles?: Role[];
 
   @Field(() => Int, { nullable: true, description: 'Position to insert at (1 first); last when omitted.' })
   @IsInt()
@@ -46,6 +53,12 @@ export class UpdateFunnelStageInput {
 
   @Field(() => StageKind, { nullable: true })
   kind?: StageKind;
+
+  @Field(() => [Role], {
+    nullable: true,
+    description: 'Roles that may move a lead into the stage by hand; ADMIN always may. Audited.',
+  })
+  manualEntryRoles?: Role[];
 
   @Field(() => Int, { nullable: true, description: 'When given and stale, a VERSION_CONFLICT.' })
   @IsInt()

@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { IsInt, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { ArgsType, Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { PageArgs } from '../connection';
 
@@ -159,4 +159,15 @@ export class LeadsArgs extends PageArgs {
 
   @Field(() => LeadOrder, { defaultValue: LeadOrder.CREATED_AT_DESC })
   orderBy: LeadOrder;
+}
+
+@ArgsType()
+export class LeadChangesArgs extends PageArgs {
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Only changes of these fields (`stage`, `dealValue`, `ownerId`, `attributes.<key>`, ...).',
+  })
+  @ArrayMaxSize(50)
+  @MaxLength(100, { each: true })
+  fields?: string[];
 }
