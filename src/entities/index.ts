@@ -16,7 +16,9 @@ import { RescoreJob } from './rescore-job.entity';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { RuleSet } from './rule-set.entity';
 import { SlaDaily } from './sla-daily.entity';
+import { SlaTerms } from './sla-terms.entity';
 import { Sla } from './sla.entity';
+import { StageDefinition } from './stage-definition.entity';
 import { StageTransition } from './stage-transition.entity';
 import { StageVisit } from './stage-visit.entity';
 import { User } from './user.entity';
@@ -43,6 +45,8 @@ export const entities = [
   RuleSetVersion,
   Sla,
   SlaDaily,
+  SlaTerms,
+  StageDefinition,
   StageTransition,
   StageVisit,
   User,

@@ -3,7 +3,7 @@ import { ApiTokenResolver } from './api-token.resolver';
 import { AuditResolver } from './audit.resolver';
 import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
-import { FunnelResolver } from './funnel.resolver';
+import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
   FunnelStageMetricsResolver,
@@ -16,7 +16,7 @@ import {
 } from './metrics.resolver';
 import { PersonaResolver } from './persona.resolver';
 import { RuleSetResolver, RuleSetVersionResolver } from './rule-set.resolver';
-import { SlaResolver } from './sla.resolver';
+import { SlaResolver, SlaTermsResolver } from './sla.resolver';
 import { StageTransitionResolver } from './stage-transition.resolver';
 import { UserResolver } from './user.resolver';
 
@@ -36,9 +36,11 @@ export const resolvers = [
   RuleSetResolver,
   RuleSetVersionResolver,
   SlaResolver,
+  SlaTermsResolver,
   SlaCaseResolver,
   SlaComplianceResolver,
   SlaReportResolver,
+  StageDefinitionResolver,
   StageTransitionResolver,
   UserResolver,
 ] as const;
