@@ -136,6 +136,11 @@ async function load(db: EntityManager): Promise<void> {
     `INSERT INTO sla (name, kind, stage_id, within_hours, version)
      SELECT '${SLA_NAME}', 'RESPONSE_TIME', id, 24, 1 FROM funnel_stage WHERE key = 'mql'`,
   );
+  await step(
+    'sla terms',
+    `INSERT INTO sla_terms (sla_id, version, kind, stage_id, within_hours)
+     SELECT id, 1, kind, stage_id, within_hours FROM sla WHERE name = '${SLA_NAME}'`,
+  );
   await step('analyze', 'ANALYZE');
   const started = performance.now();
   await rebuildAllLeadFacts(db);

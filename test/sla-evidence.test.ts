@@ -268,6 +268,29 @@ describe('occurredAt in the future', () => {
   });
 });
 
+describe('recordedAt is the server’s', () => {
+  test('clients cannot set it, and not even SQL can change it once written', async () => {
+    const lead = await givenLead(t);
+    const sent = await gql(
+      t,
+      RECORD,
+      { input: { leadId: lead.id, type: 'CALL', recordedAt: '2020-01-01T00:00:00Z' } },
+      {
+        as: Role.SALES,
+      },
+    );
+    expect(sent.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const call = ok(
+      await gql(t, RECORD, { input: { leadId: lead.id, type: 'CALL' } }, { as: Role.SALES }),
+    ).recordActivity;
+    await expect(
+      t.dataSource.query(`UPDATE activity SET recorded_at = recorded_at - interval '3 days' WHERE id = $1`, [call.id]),
+    ).rejects.toThrow('activity.recorded_at never changes');
+    const [row] = await t.dataSource.query('SELECT recorded_at FROM activity WHERE id = $1', [call.id]);
+    expect(row.recorded_at.toISOString()).toBe(call.recordedAt);
+  });
+});
+
 describe('the rollups stay equal to a rebuild', () => {
   test('stage_visit and sla_daily, with late-logged calls, case owners and terms versions, match a full rebuild', async () => {
     const rows = async (): Promise<unknown> =>

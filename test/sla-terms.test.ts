@@ -163,6 +163,54 @@ describe('SLA terms versions', () => {
   });
 });
 
+describe('LEAD_VOLUME terms', () => {
+  test('a period is judged by the terms in force when it began; a new target applies from the next period', async () => {
+    const stage = await givenStage();
+    const created = ok(
+      await gql(t, 'mutation($input: CreateSlaInput!) { createSla(input: $input) { id } }', {
+        input: { name: unique('Volume'), kind: 'LEAD_VOLUME', stage: stage.key, target: 2, period: 'MONTH' },
+      }),
+    );
+    const slaId = created.createSla.id as string;
+    const lead = await givenLead(t);
+    ok(
+      await gql(t, 'mutation($id: ID!, $stage: String!) { moveLeadToStage(leadId: $id, stage: $stage) { id } }', {
+        id: lead.id,
+        stage: stage.key,
+      }),
+    );
+    const now = new Date();
+    const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+    const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    const monthAfter = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1);
+
+    // Backdating the change into the running month would re-judge it: refused, nothing written.
+    const before = await databaseFingerprint(t);
+    const refused = await gql(t, UPDATE_SLA, { input: { id: slaId, target: 5, effectiveFrom: iso(monthStart - DAY) } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.effectiveFrom' });
+    expect(await databaseFingerprint(t)).toEqual(before);
+
+    ok(await gql(t, UPDATE_SLA, { input: { id: slaId, target: 5 } }));
+    const report = ok(
+      await gql(
+        t,
+        `query($slaId: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { slaReport(slaId: $slaId, from: $from, to: $to) {
+           periods { start actual target termsVersion status } } }`,
+        { slaId, from: iso(monthStart), to: iso(monthAfter) },
+        { as: Role.ANALYST },
+      ),
+    ).slaReport;
+    expect(report.periods).toEqual([
+      { start: iso(monthStart), actual: 1, target: 2, termsVersion: 1, status: 'PENDING' },
+      { start: iso(nextMonth), actual: 0, target: 5, termsVersion: 2, status: 'PENDING' },
+    ]);
+    const goal = ok(
+      await gql(t, 'query($id: ID!) { goalProgress(slaId: $id) { target actual } }', { id: slaId }),
+    ).goalProgress;
+    expect(goal).toEqual({ target: 2, actual: 1 });
+  });
+});
+
 describe('a case belongs to the owner the lead had when its clock started', () => {
   test('reassigning a lead leaves its past breach with the old owner; its next case is the new owner’s', async () => {
     const stage = await givenStage();

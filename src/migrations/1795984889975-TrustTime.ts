@@ -38,6 +38,21 @@ export class TrustTime1795984889975 implements MigrationInterface {
     // every one still counts at its occurredAt and no SLA outcome changes with the upgrade
     // (createdAt stays on the row for anyone who wants to see the gap).
     await queryRunner.query(`UPDATE "activity" SET "recorded_at" = least("occurred_at", "created_at")`);
+    // recordedAt is the server's word: once written, no UPDATE may change it (a bulk load may still
+    // insert it, as the demo seed and an import do).
+    await queryRunner.query(
+      `CREATE FUNCTION "activity_recorded_at_immutable"() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW."recorded_at" IS DISTINCT FROM OLD."recorded_at" THEN
+           RAISE EXCEPTION 'activity.recorded_at never changes' USING ERRCODE = 'restrict_violation';
+         END IF;
+         RETURN NEW;
+       END $$`,
+    );
+    await queryRunner.query(
+      `CREATE TRIGGER "activity_recorded_at_immutable" BEFORE UPDATE OF "recorded_at" ON "activity"
+       FOR EACH ROW EXECUTE FUNCTION "activity_recorded_at_immutable"()`,
+    );
     // The owner a lead had when it entered a stage was not recorded: the owner now is the best known.
     await queryRunner.query(
       `UPDATE "stage_transition" t SET "owner_id" = l."owner_id" FROM "lead" l WHERE l."id" = t."lead_id" AND l."owner_id" IS NOT NULL`,
@@ -77,6 +92,8 @@ export class TrustTime1795984889975 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TRIGGER "activity_recorded_at_immutable" ON "activity"`);
+    await queryRunner.query(`DROP FUNCTION "activity_recorded_at_immutable"()`);
     await queryRunner.query(`ALTER TABLE "stage_definition" DROP CONSTRAINT "FK_1ab56efe89774f0984f7152769f"`);
     await queryRunner.query(`ALTER TABLE "stage_definition" DROP CONSTRAINT "FK_7414d5f4236e817fa4a17870365"`);
     await queryRunner.query(`ALTER TABLE "sla_terms" DROP CONSTRAINT "FK_7e849866f5a43f0637bef6c3ccf"`);
