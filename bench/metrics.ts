@@ -102,21 +102,23 @@ async function load(db: EntityManager): Promise<void> {
   );
   await step(
     'transitions',
-    `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause)
-     SELECT lead_id, lag(stage_id) OVER (PARTITION BY lead_id ORDER BY step), stage_id, at, 'MANUAL' FROM steps`,
+    `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, owner_id)
+     SELECT s.lead_id, lag(s.stage_id) OVER (PARTITION BY s.lead_id ORDER BY s.step), s.stage_id, s.at, 'MANUAL', l.owner_id
+     FROM steps s JOIN lead l ON l.id = s.lead_id`,
   );
   // Five activities per lead: sales contacts after a hand-over (when the lead was handed over),
-  // the rest marketing touches, most on the lead's own campaign, some on another.
+  // the rest marketing touches, most on the lead's own campaign, some on another. Each recorded as
+  // it happened (recorded_at = occurred_at).
   await step(
     'activities',
-    `INSERT INTO activity (lead_id, type, occurred_at, campaign_id)
-     SELECT p.id,
+    `INSERT INTO activity (lead_id, type, occurred_at, campaign_id, recorded_at)
+     SELECT x.*, x.occurred_at FROM (SELECT p.id,
        CASE WHEN n <= 2 AND m.at IS NOT NULL THEN (ARRAY['CALL', 'EMAIL_SENT', 'MEETING']::activity_type[])[1 + (p.g + n) % 3]
             ELSE (ARRAY['PAGE_VIEW', 'EMAIL_OPEN', 'EMAIL_CLICK', 'CONTENT_DOWNLOAD', 'WEBINAR_ATTENDED']::activity_type[])[1 + (p.g + n) % 5] END,
        LEAST(now(), CASE WHEN n <= 2 AND m.at IS NOT NULL THEN m.at + interval '1 hour' * ((p.g * n) % 40)
                          ELSE p.created_at + interval '1 minute' * ((p.g * n * 17) % 20000) END),
        CASE WHEN n <= 2 AND m.at IS NOT NULL THEN NULL WHEN n = 5 THEN p.other_campaign_id ELSE p.campaign_id END
-     FROM plan p CROSS JOIN generate_series(1, 5) n LEFT JOIN mql_step m ON m.lead_id = p.id`,
+     FROM plan p CROSS JOIN generate_series(1, 5) n LEFT JOIN mql_step m ON m.lead_id = p.id) x(lead_id, type, occurred_at, campaign_id)`,
   );
   await step(
     'verdicts',
@@ -133,6 +135,11 @@ async function load(db: EntityManager): Promise<void> {
     'sla',
     `INSERT INTO sla (name, kind, stage_id, within_hours, version)
      SELECT '${SLA_NAME}', 'RESPONSE_TIME', id, 24, 1 FROM funnel_stage WHERE key = 'mql'`,
+  );
+  await step(
+    'sla terms',
+    `INSERT INTO sla_terms (sla_id, version, kind, stage_id, within_hours)
+     SELECT id, 1, kind, stage_id, within_hours FROM sla WHERE name = '${SLA_NAME}'`,
   );
   await step('analyze', 'ANALYZE');
   const started = performance.now();

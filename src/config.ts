@@ -26,6 +26,10 @@ export interface Config {
   rateLimits: RateLimits;
   /** After SIGTERM, how long `/readyz` answers 503 before the server stops taking connections. */
   drainDelayMs: number;
+  /** A contact attempt counts for an SLA at its occurredAt only when recorded within this many minutes of it. */
+  slaBackdateGraceMinutes: number;
+  /** How far in the future an activity's occurredAt may be (clock skew); beyond it is refused. */
+  activityFutureToleranceMinutes: number;
 }
 
 export interface QueryLimits {
@@ -87,4 +91,6 @@ export const config: Config = {
     metricsPerMinute: intFromEnv('RATE_LIMIT_METRICS_PER_MINUTE', 120),
   },
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
+  slaBackdateGraceMinutes: intFromEnv('SLA_BACKDATE_GRACE_MINUTES', 60),
+  activityFutureToleranceMinutes: intFromEnv('ACTIVITY_FUTURE_TOLERANCE_MINUTES', 5),
 };

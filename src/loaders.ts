@@ -10,6 +10,8 @@ import type { LeadChange } from './entities/lead-change.entity';
 import { Persona } from './entities/persona.entity';
 import { ReviewAcknowledgement } from './entities/review-acknowledgement.entity';
 import { ReviewComment } from './entities/review-comment.entity';
+import { SlaTerms } from './entities/sla-terms.entity';
+import { StageDefinition } from './entities/stage-definition.entity';
 import { StageTransition } from './entities/stage-transition.entity';
 import { User } from './entities/user.entity';
 import type { Page } from './schema/connection';
@@ -29,6 +31,10 @@ export interface Loaders {
   stages: () => Promise<FunnelStage[]>;
   stage: DataLoader<string, FunnelStage | null>;
   stageHistory: DataLoader<string, StageTransition[]>;
+  /** A funnel stage's definition texts, oldest first. */
+  stageDefinitions: DataLoader<string, StageDefinition[]>;
+  /** An SLA's terms versions, oldest first. */
+  slaTerms: DataLoader<string, SlaTerms[]>;
   feedbackOfLead: DataLoader<string, Feedback[]>;
   targetPersonas: DataLoader<string, Persona[]>;
   /** Each lead's latest case under every time SLA whose stage it entered, with its status now. */
@@ -117,6 +123,23 @@ export function createLoaders(dataSource: DataSource): Loaders {
         [leadIds],
       );
       return groupBy(leadIds, rows, (row) => row.leadId);
+    }),
+    stageDefinitions: new DataLoader(async (stageIds) => {
+      const rows = await selectRows<StageDefinition>(
+        dataSource,
+        `SELECT ${columnsOf(dataSource, StageDefinition, 'd')} FROM stage_definition d
+         WHERE d.stage_id = ANY($1::uuid[]) ORDER BY d.at, d.id`,
+        [stageIds],
+      );
+      return groupBy(stageIds, rows, (row) => row.stageId);
+    }),
+    slaTerms: new DataLoader(async (slaIds) => {
+      const rows = await selectRows<SlaTerms>(
+        dataSource,
+        `SELECT ${columnsOf(dataSource, SlaTerms, 't')} FROM sla_terms t WHERE t.sla_id = ANY($1::uuid[]) ORDER BY t.version`,
+        [slaIds],
+      );
+      return groupBy(slaIds, rows, (row) => row.slaId);
     }),
     feedbackOfLead: new DataLoader(async (leadIds) => {
       const rows = await selectRows<Feedback>(

@@ -44,7 +44,8 @@ async function history(lead: string, moves: Array<[string, number]>): Promise<vo
   let from: string | null = null;
   for (const [key, hours] of moves) {
     await t.dataSource.query(
-      `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause) VALUES ($1, $2, $3, $4, 'MANUAL')`,
+      `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, owner_id)
+       SELECT $1, $2, $3, $4, 'MANUAL', owner_id FROM lead WHERE id = $1`,
       [leads[lead], from, stageIds[key], at(hours)],
     );
     from = stageIds[key]!;
@@ -59,12 +60,11 @@ async function history(lead: string, moves: Array<[string, number]>): Promise<vo
 }
 
 async function activity(lead: string, type: string, hours: number, campaignId: string | null = null): Promise<void> {
-  await t.dataSource.query('INSERT INTO activity (lead_id, type, occurred_at, campaign_id) VALUES ($1, $2, $3, $4)', [
-    leads[lead],
-    type,
-    at(hours),
-    campaignId,
-  ]);
+  // Logged as it happened: recorded_at = occurred_at.
+  await t.dataSource.query(
+    'INSERT INTO activity (lead_id, type, occurred_at, campaign_id, recorded_at) VALUES ($1, $2, $3, $4, $3)',
+    [leads[lead], type, at(hours), campaignId],
+  );
 }
 
 async function verdict(lead: string, disposition: string, reason: string | null, hours: number): Promise<void> {
@@ -769,15 +769,21 @@ describe('the daily rollups agree with the per-lead rollups', () => {
               (SELECT count(*) FROM (SELECT * FROM summed EXCEPT SELECT * FROM kept) x)::int AS missing`,
     );
     expect(campaign).toEqual({ extra: 0, missing: 0 });
+    // Written out here rather than imported, so a change to the shared definition shows up as a difference.
     const due = `(v.entered_at + CASE WHEN s.kind = 'RESPONSE_TIME' THEN make_interval(hours => s.within_hours) ELSE make_interval(days => s.within_days) END)`;
     const done = `(CASE WHEN s.kind = 'RESPONSE_TIME' THEN v.first_contact_at ELSE v.contact_times[s.attempts] END)`;
+    const reported = `(CASE WHEN s.kind = 'RESPONSE_TIME' THEN v.reported_contact_times[1] ELSE v.reported_contact_times[s.attempts] END)`;
     const [sla] = await t.dataSource.query(
-      `WITH kept AS (SELECT sla_id, day, owner_id, met, late, open FROM sla_daily WHERE NOT (met = 0 AND late = 0 AND open = 0)),
-            counted AS (SELECT s.id, (v.entered_at AT TIME ZONE 'UTC')::date, coalesce(v.owner_id, '00000000-0000-0000-0000-000000000000'),
-                          count(*) FILTER (WHERE ${done} <= ${due})::int, count(*) FILTER (WHERE ${done} > ${due})::int,
-                          count(*) FILTER (WHERE ${done} IS NULL)::int
-                        FROM stage_visit v JOIN sla s ON s.stage_id = v.stage_id AND s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP')
-                        GROUP BY 1, 2, 3)
+      `WITH kept AS (SELECT sla_id, day, owner_id, terms_version, met, late, open, late_logged FROM sla_daily
+                     WHERE NOT (met = 0 AND late = 0 AND open = 0 AND late_logged = 0)),
+            counted AS (SELECT s.sla_id, (v.entered_at AT TIME ZONE 'UTC')::date, coalesce(v.owner_id, '00000000-0000-0000-0000-000000000000'),
+                          s.version, count(*) FILTER (WHERE ${done} <= ${due})::int, count(*) FILTER (WHERE ${done} > ${due})::int,
+                          count(*) FILTER (WHERE ${done} IS NULL)::int,
+                          count(*) FILTER (WHERE ${reported} <= ${due} AND (${done} IS NULL OR ${done} > ${due}))::int
+                        FROM stage_visit v JOIN sla_terms s ON s.stage_id = v.stage_id AND s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP')
+                          AND (s.effective_from IS NULL OR v.entered_at >= s.effective_from)
+                          AND (s.effective_to IS NULL OR v.entered_at < s.effective_to)
+                        GROUP BY 1, 2, 3, 4)
        SELECT (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM counted) x)::int AS extra,
               (SELECT count(*) FROM (SELECT * FROM counted EXCEPT SELECT * FROM kept) x)::int AS missing,
               (SELECT count(*) FROM counted)::int AS rows`,

@@ -7,7 +7,7 @@ import { databaseFingerprint, givenCampaign, givenLead, gql, ok, startTestApp, u
  * one SALES and one MARKETING user sign, and it compares with the period before.
  *
  * A small cohort in March 2002 (hours after T0 = 2002-03-01T00:00Z), by SQL at exact times:
- *   R1  campaign C  lead 0, mql 10 (response SLA clock), CALL 12 → met, ACCEPTED, sql 20
+ *   R1  campaign C  lead 0, mql 10 (response SLA clock), CALL 12 (logged then) → met, ACCEPTED, sql 20
  *   R2  campaign C  lead 0, mql 5, no call within 24 h → breached, REJECTED BAD_FIT 40, lead 40
  *   R3  no campaign lead 0
  * February 2002 has one lead (F1: lead 0, mql 1).
@@ -26,7 +26,8 @@ async function history(lead: string, moves: Array<[string, number]>, base = T0):
   let from: string | null = null;
   for (const [key, hours] of moves) {
     await t.dataSource.query(
-      `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause) VALUES ($1, $2, $3, $4, 'MANUAL')`,
+      `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, owner_id)
+       VALUES ($1, $2, $3, $4, 'MANUAL', (SELECT owner_id FROM lead WHERE id = $1))`,
       [leads[lead], from, stageIds[key], at(hours, base)],
     );
     from = stageIds[key]!;
@@ -120,10 +121,10 @@ beforeAll(async () => {
     ],
     FEB,
   );
-  await t.dataSource.query(`INSERT INTO activity (lead_id, type, occurred_at) VALUES ($1, 'CALL', $2)`, [
-    leads.R1,
-    at(12),
-  ]);
+  await t.dataSource.query(
+    `INSERT INTO activity (lead_id, type, occurred_at, recorded_at) VALUES ($1, 'CALL', $2, $2)`,
+    [leads.R1, at(12)],
+  );
   await verdict('R1', 'ACCEPTED', null, 20);
   await verdict('R2', 'REJECTED', 'BAD_FIT', 40);
   await refreshLeadFacts(t.dataSource, Object.values(leads));

@@ -59,6 +59,10 @@ export async function seedDemo(dataSource: DataSource, options: { onlyIfEmpty: b
     await bulkInsert(manager, 'activity', ACTIVITY_COLUMNS, story.activities);
     await bulkInsert(manager, 'stage_transition', TRANSITION_COLUMNS, story.transitions);
     await bulkInsert(manager, 'feedback', FEEDBACK_COLUMNS, story.feedback);
+    // The story does not say who owned a lead at each move: its owner at the end stands in.
+    await manager.query(
+      'UPDATE stage_transition t SET owner_id = l.owner_id FROM lead l WHERE l.id = t.lead_id AND l.owner_id IS NOT NULL',
+    );
     // Each lead's record of changes starts with its stage moves, as the services would have written them.
     await manager.query(
       `INSERT INTO lead_change (lead_id, field, before, after, at, actor_id, cause)
@@ -130,6 +134,8 @@ const ACTIVITY_COLUMNS: Array<Column<ActivityRow>> = [
   ['actor_id', 'uuid', (r) => r.actorId],
   ['metadata', 'jsonb', (r) => JSON.stringify(r.metadata)],
   ['created_at', 'timestamptz', (r) => iso(r.at)],
+  // The story's reps log each activity as it happens.
+  ['recorded_at', 'timestamptz', (r) => iso(r.at)],
 ];
 const TRANSITION_COLUMNS: Array<Column<TransitionRow>> = [
   ['id', 'uuid', () => randomUUID()],

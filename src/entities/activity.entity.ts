@@ -30,9 +30,19 @@ export class Activity {
   @Column({ type: 'enum', enum: ActivityType, enumName: 'activity_type' })
   type: ActivityType;
 
-  @Field()
+  @Field({
+    description:
+      'When it happened, as reported by whoever recorded it (may be backdated). A contact attempt counts for an SLA at this time only when recordedAt is within SLA_BACKDATE_GRACE_MINUTES of it; otherwise at recordedAt.',
+  })
   @Column({ type: 'timestamptz' })
   occurredAt: Date;
+
+  @Field({
+    description:
+      'When the server recorded it (its clock, at insert; never changes). Activities recorded before this field existed carry the earlier of occurredAt and createdAt, so their SLA outcomes stayed as they were.',
+  })
+  @Column({ type: 'timestamptz', default: () => 'now()', update: false })
+  recordedAt: Date;
 
   @Field(() => ID, { nullable: true })
   @Index()

@@ -20,7 +20,9 @@ import { Review } from './review.entity';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { RuleSet } from './rule-set.entity';
 import { SlaDaily } from './sla-daily.entity';
+import { SlaTerms } from './sla-terms.entity';
 import { Sla } from './sla.entity';
+import { StageDefinition } from './stage-definition.entity';
 import { StageTransition } from './stage-transition.entity';
 import { StageVisit } from './stage-visit.entity';
 import { User } from './user.entity';
@@ -51,6 +53,8 @@ export const entities = [
   RuleSetVersion,
   Sla,
   SlaDaily,
+  SlaTerms,
+  StageDefinition,
   StageTransition,
   StageVisit,
   User,

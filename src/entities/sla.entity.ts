@@ -16,7 +16,8 @@ import { FunnelStage } from './funnel-stage.entity';
 import { Persona } from './persona.entity';
 
 @ObjectType({
-  description: 'A service level agreement between marketing and sales. See SlaKind for the meaning.',
+  description:
+    'A service level agreement between marketing and sales. See SlaKind for the meaning. Its stage and kind-specific fields are its latest terms; termsHistory lists every version and when each applies: a case is judged by the version in force when its clock started.',
   simpleResolvers: true,
 })
 @Entity()

@@ -55,6 +55,14 @@ export class StageTransition {
   @JoinColumn()
   actor?: User;
 
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The owner the lead had when it entered the stage (null: unassigned). An SLA case started by this entry belongs to this owner, whoever owns the lead later.',
+  })
+  @Column({ type: 'uuid', nullable: true })
+  ownerId: string | null;
+
   @Field(() => ID, { nullable: true, description: 'The rule-set version that caused an automatic move.' })
   @Index()
   @Column({ type: 'uuid', nullable: true })

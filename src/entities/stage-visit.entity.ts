@@ -25,7 +25,7 @@ export class StageVisit {
   @Column({ type: 'uuid' })
   stageId: string;
 
-  /** The lead's owner now (SLA reports group by it). */
+  /** The lead's owner when it entered the stage (stage_transition.owner_id): the case's owner for good. */
   @Column({ type: 'uuid', nullable: true })
   ownerId: string | null;
 
@@ -36,10 +36,22 @@ export class StageVisit {
   @Column({ type: 'timestamptz', nullable: true })
   nextEntryAt: Date | null;
 
+  /** The first contact attempt's counted time (see countedAtSql). */
   @Column({ type: 'timestamptz', nullable: true })
   firstContactAt: Date | null;
 
-  /** Every contact attempt in the window, oldest first. */
+  /**
+   * Every contact attempt in the window, by the time it counts at (occurredAt, or recordedAt when
+   * logged more than the grace after it), oldest first; the window is judged on those times too.
+   */
   @Column({ type: 'timestamptz', array: true })
   contactTimes: Date[];
+
+  /** When each of contactTimes' attempts was recorded (same order). */
+  @Column({ type: 'timestamptz', array: true, default: () => "'{}'" })
+  contactRecordedTimes: Date[];
+
+  /** The same attempts' reported times (occurredAt), oldest first: what they would have decided. */
+  @Column({ type: 'timestamptz', array: true, default: () => "'{}'" })
+  reportedContactTimes: Date[];
 }

@@ -3,8 +3,8 @@ import { ApiTokenResolver } from './api-token.resolver';
 import { AuditResolver } from './audit.resolver';
 import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
-import { FunnelResolver } from './funnel.resolver';
 import { LeadChangeResolver } from './lead-change.resolver';
+import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
   FunnelStageMetricsResolver,
@@ -18,7 +18,7 @@ import {
 import { PersonaResolver } from './persona.resolver';
 import { ReviewAcknowledgementResolver, ReviewCommentResolver, ReviewResolver } from './review.resolver';
 import { RuleSetResolver, RuleSetVersionResolver } from './rule-set.resolver';
-import { SlaResolver } from './sla.resolver';
+import { SlaResolver, SlaTermsResolver } from './sla.resolver';
 import { StageTransitionResolver } from './stage-transition.resolver';
 import { UserResolver } from './user.resolver';
 
@@ -42,9 +42,11 @@ export const resolvers = [
   RuleSetResolver,
   RuleSetVersionResolver,
   SlaResolver,
+  SlaTermsResolver,
   SlaCaseResolver,
   SlaComplianceResolver,
   SlaReportResolver,
+  StageDefinitionResolver,
   StageTransitionResolver,
   UserResolver,
 ] as const;

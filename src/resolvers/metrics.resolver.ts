@@ -64,7 +64,10 @@ export class MetricsResolver {
 
   @Authorized(Access.READ)
   @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
-  @Query(() => SlaReport, { description: 'How an SLA was kept for the cases (or periods) starting in [from, to).' })
+  @Query(() => SlaReport, {
+    description:
+      'How an SLA was kept for the cases (or periods) starting in [from, to): each judged by the terms in force when its clock started, owned by the owner the lead had then, its contact attempts counted at occurredAt only when logged within SLA_BACKDATE_GRACE_MINUTES of it (else at recordedAt).',
+  })
   slaReport(
     @Ctx() ctx: Context,
     @Arg('slaId', () => ID) slaId: string,
@@ -184,7 +187,7 @@ export class LeadQualityGroupResolver {
 export class LeadSlaResolver {
   @FieldResolver(() => [SlaCase], {
     description:
-      'The lead’s latest case under every RESPONSE_TIME and FOLLOW_UP SLA (not archived) whose stage it has entered, with its status now; by SLA name.',
+      'The lead’s latest case under every RESPONSE_TIME and FOLLOW_UP SLA (not archived) whose stage it has entered, with its status now; by SLA name. Each case is judged by the SLA’s terms in force when its clock started and belongs to the owner the lead had then.',
   })
   slaStatus(@Root() lead: Lead, @Ctx() ctx: Context): Promise<SlaCase[]> {
     return ctx.loaders.slaStatuses.load(lead.id) as Promise<SlaCase[]>;

@@ -5,6 +5,8 @@ import { Campaign } from '../entities/campaign.entity';
 import { FunnelStage } from '../entities/funnel-stage.entity';
 import { Persona } from '../entities/persona.entity';
 import { Sla } from '../entities/sla.entity';
+import { SlaTerms } from '../entities/sla-terms.entity';
+import { User } from '../entities/user.entity';
 import { CreateSlaInput, UpdateSlaInput } from '../schema/inputs/sla.inputs';
 import { archiveSla, createSla, listSlas, updateSla } from '../services/sla.service';
 
@@ -50,5 +52,26 @@ export class SlaResolver {
   @FieldResolver(() => Campaign, { nullable: true })
   campaign(@Root() sla: Sla, @Ctx() ctx: Context): Promise<Campaign | null> | null {
     return sla.campaignId ? ctx.loaders.campaign.load(sla.campaignId) : null;
+  }
+
+  @FieldResolver(() => [SlaTerms], {
+    description:
+      'Every version of the SLA’s terms, oldest first. Each judges the cases whose clock started while it was in force; the SLA’s own fields show the latest version.',
+  })
+  termsHistory(@Root() sla: Sla, @Ctx() ctx: Context): Promise<SlaTerms[]> {
+    return ctx.loaders.slaTerms.load(sla.id);
+  }
+}
+
+@Resolver(() => SlaTerms)
+export class SlaTermsResolver {
+  @FieldResolver(() => FunnelStage, { nullable: true })
+  stage(@Root() terms: SlaTerms, @Ctx() ctx: Context): Promise<FunnelStage | null> {
+    return ctx.loaders.stage.load(terms.stageId);
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  author(@Root() terms: SlaTerms, @Ctx() ctx: Context): Promise<User | null> | null {
+    return terms.authorId ? ctx.loaders.user.load(terms.authorId) : null;
   }
 }

@@ -1,5 +1,6 @@
 import { isEmail, validate, type ValidationError } from 'class-validator';
 import type { ValidatorFn } from 'type-graphql';
+import { config } from '../config';
 import { badInput, AppError, ErrorCode, type Problem } from './errors';
 
 export const EMAIL_MAX_LENGTH = 254;
@@ -54,11 +55,18 @@ export function validateAttributes(value: Record<string, unknown>, field: string
   return Object.fromEntries(entries);
 }
 
-/** Timestamps from clients must be real dates within a sane window. */
+/**
+ * Timestamps from clients must be real dates within a sane window: not before 1990, and not more
+ * than ACTIVITY_FUTURE_TOLERANCE_MINUTES (clock skew) ahead of the server. The past is open: reps
+ * log calls after the fact (an SLA counts a late-logged one at its recordedAt).
+ */
 export function validateOccurredAt(value: Date, field: string): Date {
   const time = value.getTime();
   if (Number.isNaN(time)) throw badInput(field, `${field} is not a valid date`);
-  if (time > Date.now() + 24 * 3600 * 1000) throw badInput(field, `${field} is more than a day in the future`);
+  const tolerance = config.activityFutureToleranceMinutes;
+  if (time > Date.now() + tolerance * 60_000) {
+    throw badInput(field, `${field} is more than ${tolerance} minutes in the future`);
+  }
   if (time < Date.UTC(1990, 0, 1)) throw badInput(field, `${field} is before 1990`);
   return value;
 }

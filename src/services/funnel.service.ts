@@ -4,6 +4,7 @@ import type { Context } from '../context';
 import { repositoryOf } from '../context';
 import { FunnelStage } from '../entities/funnel-stage.entity';
 import { Role, StageKind } from '../entities/enums';
+import { StageDefinition } from '../entities/stage-definition.entity';
 import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
@@ -31,6 +32,15 @@ async function freeSlot(tx: Context): Promise<number> {
   const taken = new Set((await repositoryOf(tx, FunnelStage).find({ select: { slot: true } })).map((s) => s.slot));
   for (let slot = 0; slot < STAGE_SLOTS; slot += 1) if (!taken.has(slot)) return slot;
   throw badInput('input.key', `the funnel holds at most ${STAGE_SLOTS} stages`);
+}
+
+/** Appends the stage's definition text to its history (who, now). */
+async function recordDefinition(tx: Context, stage: FunnelStage): Promise<void> {
+  await repositoryOf(tx, StageDefinition).insert({
+    stageId: stage.id,
+    definition: stage.definition,
+    authorId: tx.user?.id ?? null,
+  });
 }
 
 export interface StageFields {
@@ -91,6 +101,7 @@ export async function createFunnelStage(
         slot,
       }),
     );
+    await recordDefinition(tx, stage);
     // No lead has entered the new stage: every lead's time to its next stage stays what it was
     // (a first reach of the stages after it is unchanged), so lead_stage_time stays fresh.
     await recordAudit(tx, 'funnel_stage', stage.id, 'create', null, stage);
@@ -117,6 +128,7 @@ export async function updateFunnelStage(
     }
     const before = { ...stage };
     if (changes.name !== undefined) stage.name = changes.name;
+    const definitionChanged = changes.definition !== undefined && changes.definition !== stage.definition;
     if (changes.definition !== undefined) stage.definition = changes.definition;
     if (changes.manualEntryRoles !== undefined && changes.manualEntryRoles !== null)
       stage.manualEntryRoles = entryRolesOrThrow(changes.manualEntryRoles);
@@ -128,6 +140,7 @@ export async function updateFunnelStage(
       stage.kind = changes.kind;
     }
     const saved = await repo.save(stage);
+    if (definitionChanged) await recordDefinition(tx, saved);
     await recordAudit(tx, 'funnel_stage', stage.id, 'update', before, saved);
     return saved;
   });

@@ -20,7 +20,11 @@ export async function lockLeadOrThrow(tx: Context, id: string, field: string, ex
   return lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
 }
 
-/** Appends one entry to a lead's stage history, and the move to the lead's record of changes. */
+/**
+ * Appends one entry to a lead's stage history, with the owner the lead has now (read from its row,
+ * which the caller has written): an SLA case started by this entry belongs to that owner. The move
+ * also goes to the lead's record of changes.
+ */
 export async function recordTransition(
   tx: Context,
   transition: {
@@ -42,16 +46,22 @@ export async function recordTransition(
     transition.cause,
     actorId,
   );
-  await repositoryOf(tx, StageTransition).insert({
-    leadId: transition.leadId,
-    fromStageId: transition.from,
-    toStageId: transition.to,
-    at: transition.at,
-    cause: transition.cause,
-    actorId,
-    ruleSetVersionId: transition.ruleSetVersionId ?? null,
-    reason: transition.reason,
-  });
+  await repositoryOf(tx, StageTransition)
+    .createQueryBuilder()
+    .insert()
+    .values({
+      leadId: transition.leadId,
+      fromStageId: transition.from,
+      toStageId: transition.to,
+      at: transition.at,
+      cause: transition.cause,
+      actorId,
+      ruleSetVersionId: transition.ruleSetVersionId ?? null,
+      reason: transition.reason,
+      ownerId: () => '(SELECT l.owner_id FROM lead l WHERE l.id = :leadId)',
+    })
+    .setParameter('leadId', transition.leadId)
+    .execute();
 }
 
 /**

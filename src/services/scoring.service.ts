@@ -196,9 +196,10 @@ async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promis
     null,
   );
   await db.query(
-    `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, rule_set_version_id, reason)
-     SELECT u.lead_id, u.from_id, u.to_id, $4, 'RULE', u.version_id, u.reason
-     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $5::uuid[], $6::text[]) AS u(lead_id, from_id, to_id, version_id, reason)`,
+    `INSERT INTO stage_transition (lead_id, from_stage_id, to_stage_id, at, cause, rule_set_version_id, reason, owner_id)
+     SELECT u.lead_id, u.from_id, u.to_id, $4, 'RULE', u.version_id, u.reason, l.owner_id
+     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $5::uuid[], $6::text[]) AS u(lead_id, from_id, to_id, version_id, reason)
+     JOIN lead l ON l.id = u.lead_id`,
     [
       moves.map(({ state }) => state.id),
       moves.map(({ state }) => state.stageId),

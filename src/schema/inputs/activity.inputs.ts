@@ -12,7 +12,11 @@ export class RecordActivityInput {
   @Field(() => ActivityType)
   type: ActivityType;
 
-  @Field({ nullable: true, description: 'When it happened; now when omitted. At most a day in the future.' })
+  @Field({
+    nullable: true,
+    description:
+      'When it happened; now when omitted. At most ACTIVITY_FUTURE_TOLERANCE_MINUTES (5) in the future; any time since 1990 in the past. A contact attempt logged more than SLA_BACKDATE_GRACE_MINUTES (60) after it counts for SLAs at its recordedAt instead.',
+  })
   occurredAt?: Date;
 
   @Field(() => ID, { nullable: true, description: 'The campaign it belongs to (an email, an ad, a webinar...).' })

@@ -74,6 +74,13 @@ export class UpdateSlaInput extends SlaFieldsInput {
   @MaxLength(200)
   name?: string;
 
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When a change of terms (stage, target, period, persona, campaign, withinHours, attempts, withinDays) takes effect: it judges the cases whose clock starts at or after it; earlier cases keep the terms they started under. Default now. It may lie in the future, or in the past only after the latest clock start of a case (for LEAD_VOLUME, the start of the current period), so no started case is re-judged; and after the current terms took effect. Only with a change of terms; name and description are not terms.',
+  })
+  effectiveFrom?: Date;
+
   @Field(() => Int, { nullable: true, description: 'When given and stale, a VERSION_CONFLICT.' })
   @IsInt()
   @Min(1)

@@ -27,7 +27,7 @@ registerEnumType(SlaPeriodStatus, {
 
 @ObjectType({
   description:
-    'One SLA case: one entry of a lead into the SLA’s stage. The clock starts at the entry; the attempts counted are the lead’s CALL, EMAIL_SENT and MEETING activities from the entry until the lead next enters the same stage.',
+    'One SLA case: one entry of a lead into the SLA’s stage. The clock starts at the entry; the attempts counted are the lead’s CALL, EMAIL_SENT and MEETING activities from the entry until the lead next enters the same stage, each at the time it counts at: its occurredAt when recorded within SLA_BACKDATE_GRACE_MINUTES (default 60) of it, else its recordedAt. The case is judged by the SLA’s terms version in force when its clock started, and belongs to the owner the lead had then: reassigning the lead later moves its future cases, not this one.',
 })
 export class SlaCase {
   @Field(() => ID)
@@ -39,8 +39,14 @@ export class SlaCase {
   @Field(() => ID)
   slaId: string;
 
-  @Field(() => ID, { nullable: true, description: 'The lead’s owner now.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The owner the lead had when the clock started (null: unassigned), whoever owns it now.',
+  })
   ownerId: string | null;
+
+  @Field(() => Int, { description: 'The SLA’s terms version that judges this case: the one in force at startedAt.' })
+  termsVersion: number;
 
   @Field({ description: 'When the lead entered the SLA’s stage: the clock starts.' })
   startedAt: Date;
@@ -50,9 +56,28 @@ export class SlaCase {
 
   @Field(() => Date, {
     nullable: true,
-    description: 'The first attempt (RESPONSE_TIME) or the attempts-th attempt (FOLLOW_UP); null until it happens.',
+    description:
+      'When the first attempt (RESPONSE_TIME) or the attempts-th attempt (FOLLOW_UP) counts: its occurredAt, or its recordedAt when it was logged more than the grace after occurredAt; null until it happens.',
   })
   completedAt: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the attempt that completes the case was logged (its recordedAt).',
+  })
+  completedRecordedAt: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the case would be completed at the attempts’ reported times (occurredAt), whenever logged.',
+  })
+  reportedCompletedAt: Date | null;
+
+  @Field({
+    description:
+      'Decided by late-logged contacts: not met, although reportedCompletedAt is by dueAt (the reported times would have met it, but the attempts were logged too late to count then).',
+  })
+  lateLogged: boolean;
 
   @Field(() => Int, { description: 'Contact attempts counted for this case so far.' })
   attempts: number;
@@ -71,9 +96,16 @@ export class SlaCaseConnection extends Connection(SlaCase) {}
 export class SlaCompliance {
   @Field(() => ID, {
     nullable: true,
-    description: 'Per owner: the leads’ owner now (null: unassigned). Null in the total.',
+    description:
+      'Per owner: the owner the lead had when the case’s clock started (null: unassigned); a reassignment moves a lead’s later cases, not its past ones. Null in the total and per terms version.',
   })
   ownerId: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Per terms version: the version that judged these cases (see Sla.termsHistory). Null otherwise.',
+  })
+  termsVersion: number | null;
 
   @Field(() => Int, { description: 'Cases (LEAD_VOLUME: periods) counted.' })
   cases: number;
@@ -88,6 +120,12 @@ export class SlaCompliance {
 
   @Field(() => Int, { description: 'cases − met − breached: not completed, due time still ahead.' })
   pending: number;
+
+  @Field(() => Int, {
+    description:
+      'Cases decided by late-logged contacts: not met, although the attempts at their reported times (occurredAt) would have met them; those attempts were recorded more than SLA_BACKDATE_GRACE_MINUTES after occurredAt and count at recordedAt. 0 for LEAD_VOLUME.',
+  })
+  lateLoggedCases: number;
 
   @Field(() => Float, {
     nullable: true,
@@ -113,8 +151,11 @@ export class SlaPeriodResult {
   @Field(() => Int)
   actual: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The target of the terms in force when the period began.' })
   target: number;
+
+  @Field(() => Int, { nullable: true, description: 'The terms version in force when the period began.' })
+  termsVersion: number | null;
 
   @Field(() => SlaPeriodStatus)
   status: SlaPeriodStatus;
@@ -137,8 +178,17 @@ export class SlaReport {
   @Field(() => SlaCompliance, { description: 'All the cases (LEAD_VOLUME: the periods overlapping [from, to)).' })
   total: SlaCompliance;
 
-  @Field(() => [SlaCompliance], { description: 'The same per owner of the leads, most cases first (time SLAs only).' })
+  @Field(() => [SlaCompliance], {
+    description:
+      'The same per owner the leads had when each case’s clock started, most cases first (time SLAs only). A reassignment does not move past cases.',
+  })
   byOwner: SlaCompliance[];
+
+  @Field(() => [SlaCompliance], {
+    description:
+      'The same per terms version that judged the cases (each case by the version in force when its clock started), oldest version first; versions without cases in the window are left out (time SLAs only).',
+  })
+  byTermsVersion: SlaCompliance[];
 
   @Field(() => [SlaPeriodResult], {
     description: 'LEAD_VOLUME: every period overlapping [from, to), whole; empty otherwise.',
@@ -163,7 +213,7 @@ export class GoalProgress {
   @Field({ description: 'Exclusive.' })
   periodEnd: Date;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The target of the terms in force when the period began.' })
   target: number;
 
   @Field(() => Int)

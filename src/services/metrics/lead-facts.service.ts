@@ -4,7 +4,7 @@ import { managerOf } from '../../context';
 import { STAGE_SLOTS } from '../../entities/lead-fact.entity';
 import { NO_OWNER } from '../../entities/sla-daily.entity';
 import { logger } from '../../logger';
-import { completedSql, dueSql } from './sla-case-sql';
+import { completedSql, countedAtSql, dueSql, lateLoggedSql, termsInForceSql } from './sla-case-sql';
 
 /**
  * The metric rollups (lead_fact, lead_campaign_credit, stage_visit, lead_stage_time) are derived
@@ -231,28 +231,40 @@ const VISIT_COLUMNS = [
   'next_entry_at',
   'first_contact_at',
   'contact_times',
+  'contact_recorded_times',
+  'reported_contact_times',
 ];
 
-/** One row per entry into a stage, with the contact attempts until the next entry into it. */
+/**
+ * One row per entry into a stage, owned by the owner the lead had then, with the contact attempts
+ * counted (countedAtSql) from the entry until the next entry into it.
+ */
 function visitsSelectSql(condition: (column: string) => string): string {
-  return `SELECT t.id, t.lead_id, t.to_stage_id AS stage_id, l.owner_id, t.at AS entered_at, t.next_entry_at,
-      c.times[1] AS first_contact_at, coalesce(c.times, '{}') AS contact_times
+  return `SELECT t.id, t.lead_id, t.to_stage_id AS stage_id, t.owner_id, t.at AS entered_at, t.next_entry_at,
+      c.times[1] AS first_contact_at, coalesce(c.times, '{}') AS contact_times,
+      coalesce(c.recorded, '{}') AS contact_recorded_times, coalesce(c.reported, '{}') AS reported_contact_times
     FROM (
-      SELECT t.id, t.lead_id, t.to_stage_id, t.at,
+      SELECT t.id, t.lead_id, t.to_stage_id, t.at, t.owner_id,
         lead(t.at) OVER (PARTITION BY t.lead_id, t.to_stage_id ORDER BY t.at, t.id) AS next_entry_at
       FROM stage_transition t WHERE ${condition('t.lead_id')}
     ) t
-    JOIN lead l ON l.id = t.lead_id
     LEFT JOIN LATERAL (
-      SELECT array_agg(a.occurred_at ORDER BY a.occurred_at) AS times FROM activity a
-      WHERE a.lead_id = t.lead_id AND a.type = ANY(${SALES_TYPES_SQL}) AND a.occurred_at >= t.at
-        AND (t.next_entry_at IS NULL OR a.occurred_at < t.next_entry_at)
+      SELECT array_agg(x.counted_at ORDER BY x.counted_at, x.id) AS times,
+        array_agg(x.recorded_at ORDER BY x.counted_at, x.id) AS recorded,
+        array_agg(x.occurred_at ORDER BY x.occurred_at, x.id) AS reported
+      FROM (
+        SELECT a.id, a.occurred_at, a.recorded_at, ${countedAtSql('a')} AS counted_at FROM activity a
+        WHERE a.lead_id = t.lead_id AND a.type = ANY(${SALES_TYPES_SQL})
+          AND (t.next_entry_at IS NULL OR a.occurred_at < t.next_entry_at)
+      ) x
+      WHERE x.counted_at >= t.at AND (t.next_entry_at IS NULL OR x.counted_at < t.next_entry_at)
     ) c ON true`;
 }
 
 /**
- * sla_daily rows from the signed visits of `source` (alias v, with v.sign): per time SLA on the
- * visit's stage, clock-start day (UTC) and owner, the cases met, completed late, and still open.
+ * sla_daily rows from the signed visits of `source` (alias v, with v.sign): per time SLA, the
+ * visit's clock-start day (UTC), its owner and the SLA's terms version in force then (s, sla_terms),
+ * the cases met, completed late, still open, and not met but met at their reported times.
  */
 function slaDailySql(source: string, upsert: boolean, slaCondition = 'true'): string {
   const due = dueSql();
@@ -261,16 +273,19 @@ function slaDailySql(source: string, upsert: boolean, slaCondition = 'true'): st
     `coalesce(sum(v.sign) FILTER (WHERE ${completed} <= ${due}), 0)::int`,
     `coalesce(sum(v.sign) FILTER (WHERE ${completed} > ${due}), 0)::int`,
     `coalesce(sum(v.sign) FILTER (WHERE ${completed} IS NULL), 0)::int`,
+    `coalesce(sum(v.sign) FILTER (WHERE ${lateLoggedSql()}), 0)::int`,
   ];
-  return `INSERT INTO sla_daily (sla_id, day, owner_id, met, late, open)
-    SELECT s.id, (v.entered_at AT TIME ZONE 'UTC')::date, coalesce(v.owner_id, '${NO_OWNER}'::uuid), ${sums.join(', ')}
-    FROM ${source} JOIN sla s ON s.stage_id = v.stage_id AND s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP') AND ${slaCondition}
-    GROUP BY 1, 2, 3
+  return `INSERT INTO sla_daily (sla_id, day, owner_id, terms_version, met, late, open, late_logged)
+    SELECT s.sla_id, (v.entered_at AT TIME ZONE 'UTC')::date, coalesce(v.owner_id, '${NO_OWNER}'::uuid), s.version,
+      ${sums.join(', ')}
+    FROM ${source} JOIN sla_terms s ON s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP') AND ${termsInForceSql()} AND ${slaCondition}
+    GROUP BY 1, 2, 3, 4
     ${
       upsert
-        ? `HAVING NOT (${sums.map((sum) => `${sum} = 0`).join(' AND ')}) ORDER BY 1, 2, 3
-    ON CONFLICT (sla_id, day, owner_id) DO UPDATE SET met = sla_daily.met + EXCLUDED.met,
-      late = sla_daily.late + EXCLUDED.late, open = sla_daily.open + EXCLUDED.open`
+        ? `HAVING NOT (${sums.map((sum) => `${sum} = 0`).join(' AND ')}) ORDER BY 1, 2, 3, 4
+    ON CONFLICT (sla_id, day, owner_id, terms_version) DO UPDATE SET met = sla_daily.met + EXCLUDED.met,
+      late = sla_daily.late + EXCLUDED.late, open = sla_daily.open + EXCLUDED.open,
+      late_logged = sla_daily.late_logged + EXCLUDED.late_logged`
         : ''
     }`;
 }
@@ -436,7 +451,7 @@ export function watchStageTimes(dataSource: DataSource, intervalMs = 5000): () =
 /** Rebuilds one SLA's daily counts from the visits (when it is created or its terms change). */
 export async function rebuildSlaDaily(db: Queryable, slaId: string): Promise<void> {
   await db.query('DELETE FROM sla_daily WHERE sla_id = $1', [slaId]);
-  await db.query(slaDailySql('(SELECT *, 1 AS sign FROM stage_visit) v', false, 's.id = $1'), [slaId]);
+  await db.query(slaDailySql('(SELECT *, 1 AS sign FROM stage_visit) v', false, 's.sla_id = $1'), [slaId]);
 }
 
 /** Rebuilds the rollup rows of these leads from their facts (a lead that no longer exists has none). */
