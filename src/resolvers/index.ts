@@ -6,6 +6,7 @@ import { FeedbackResolver } from './feedback.resolver';
 import { FunnelResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
+  FunnelReportResolver,
   FunnelStageMetricsResolver,
   LeadQualityGroupResolver,
   LeadSlaResolver,
@@ -27,6 +28,7 @@ export const resolvers = [
   CampaignResolver,
   FeedbackResolver,
   FunnelResolver,
+  FunnelReportResolver,
   FunnelStageMetricsResolver,
   LeadResolver,
   LeadQualityGroupResolver,

@@ -185,7 +185,8 @@ export async function listSlaBreaches(
   return { ...page, nodes: page.nodes.map((visit) => caseOf(report.sla, visit, report.at)) };
 }
 
-function caseOf(sla: Sla, visit: StageVisit, at: Date): SlaCaseFigures {
+/** One case of a time SLA from its stage visit, with its status at `at`. */
+export function caseOf(sla: Sla, visit: StageVisit, at: Date): SlaCaseFigures {
   const startedAt = new Date(visit.enteredAt);
   const allowedMs =
     sla.kind === SlaKind.RESPONSE_TIME ? (sla.withinHours ?? 0) * 3_600_000 : (sla.withinDays ?? 0) * 86_400_000;
