@@ -57,9 +57,11 @@ export function dashboardRouter(dir = WEB_DIR): express.Router {
       immutable: true,
       maxAge: '365d',
       index: false,
-      fallthrough: false,
       setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
     }),
+    (_req: express.Request, res: express.Response) => {
+      res.status(404).type('text/plain').send('No such asset: the dashboard may have been rebuilt; reload the page.');
+    },
   );
   return router;
 }

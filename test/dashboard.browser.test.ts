@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Role } from '../src/entities/enums';
-import { WEB_DIR } from '../src/dashboard';
+import express from 'express';
+import request from 'supertest';
+import { WEB_DIR, dashboardRouter } from '../src/dashboard';
 import { runRescoreJob } from '../src/services/rescore.service';
 import { formatNumber, type NumberKind } from '../src/web/format';
 import { monthOf, quarterOf } from '../src/web/periods';
@@ -565,10 +567,36 @@ describe('the dashboard in a real browser', () => {
     await page.evaluate((token) => sessionStorage.setItem('smarketing.token', token), t.tokens[as]);
     const response = await page.goto(`${origin}/graphiql`);
     expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
-    await page.locator('.graphiql-execute-button').waitFor();
+    // The editors load on their own after the page: run once the query is in the editor.
+    await page.locator('.graphiql-query-editor .CodeMirror-line', { hasText: 'funnelStages' }).waitFor();
     await page.click('.graphiql-execute-button');
     await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('ANALYST'));
     expect(await page.locator('.result-window').textContent()).toContain('funnelStages');
     await screenshot('graphiql');
+  });
+});
+
+describe('serving the bundle', () => {
+  test('pages are revalidated and same-origin only; hashed assets are cached for a year', async () => {
+    const index = await request(t.app).get('/');
+    expect(index.status).toBe(200);
+    expect(index.headers['cache-control']).toBe('no-cache');
+    expect(index.headers['content-security-policy']).toContain("connect-src 'self'");
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(index.text)![1]!;
+    const cached = await request(t.app).get(asset);
+    expect(cached.status).toBe(200);
+    expect(cached.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await request(t.app).get('/assets/no-such-file.js')).status).toBe(404);
+    // The API's own routes are untouched.
+    expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
+  });
+
+  test('before a build the pages say how to build, with 503', async () => {
+    const app = express().use(dashboardRouter(path.join(os.tmpdir(), 'no-such-build')));
+    for (const page of ['/', '/graphiql']) {
+      const response = await request(app).get(page);
+      expect(response.status).toBe(503);
+      expect(response.text).toContain('npm run build');
+    }
   });
 });
