@@ -35,6 +35,8 @@ export function PacingChart({ pace, label }: { pace: Pace; label: string }): Rea
         height: 200,
         title: label,
         scales: { x: { time: true } },
+        // The figures are on the card above; the legend only names the lines.
+        legend: { live: false },
         series: [
           {},
           { label: 'expected', stroke: '#8a8f98', dash: [6, 4], width: 2 },
