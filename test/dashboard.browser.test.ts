@@ -168,7 +168,13 @@ async function seed(): Promise<void> {
   ok(await gql(t, 'mutation($id: ID!) { moveLeadToStage(leadId: $id, stage: "customer") { id } }', { id: won.id }));
 }
 
+// A browser and a shared machine: each step gets more room than jest's default.
+jest.setTimeout(60_000);
+
 beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
+  }
   ensureBuilt();
   t = await startTestApp({ rateLimits: { mutationsPerMinute: 0, metricsPerMinute: 0 } });
   await seed();
