@@ -17,6 +17,7 @@ import type { DataSource } from 'typeorm';
 import { rateLimitPlugin } from './auth/rate-limit';
 import { bearerToken } from './auth/tokens';
 import type { Context } from './context';
+import { dashboardRouter } from './dashboard';
 import { databaseTrouble, logDatabaseTrouble, type DatabaseTrouble } from './db/db-errors';
 import { createLoaders } from './loaders';
 import { logger } from './logger';
@@ -281,7 +282,10 @@ export interface AppOptions {
   now: () => number;
 }
 
-/** The HTTP app: `/graphql` (Apollo Sandbox on GET from a browser), `/healthz`, `/readyz`. */
+/**
+ * The HTTP app: `/graphql` (Apollo Sandbox on GET from a browser), `/healthz`, `/readyz`, the
+ * dashboard at `/` and the offline explorer at `/graphiql`.
+ */
 export async function createApp(dataSource: DataSource, overrides: Partial<AppOptions> = {}): Promise<App> {
   const options: AppOptions = {
     production: config.production,
@@ -359,6 +363,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       context: async ({ req }) => contextFor(dataSource, req.headers.authorization),
     }),
   );
+  app.use(dashboardRouter());
   app.use(lastResort);
   return {
     app,

@@ -792,3 +792,24 @@ describe('the daily rollups agree with the per-lead rollups', () => {
     expect(sla.rows).toBeGreaterThan(0);
   });
 });
+
+describe('funnelReport.wonRevenue', () => {
+  const REVENUE = `query($filter: LeadCohortFilter, $asOf: DateTimeISO) {
+    funnelReport(filter: $filter, asOf: $asOf) { leads wonRevenue }
+  }`;
+
+  test('sums the deal values of the leads that entered a won stage, by asOf, within the cohort', async () => {
+    const filter = { ...WINDOW, personaId: persona.id };
+    // L1 (1000) is a customer; L6's 500 never closed (disqualified), so it is not won revenue.
+    expect(ok(await gql(t, REVENUE, { filter }, { as: Role.SALES })).funnelReport).toEqual({
+      leads: 6,
+      wonRevenue: 1000,
+    });
+    // At hour 25 L1 had not become a customer yet.
+    expect(ok(await gql(t, REVENUE, { filter, asOf: at(25) })).funnelReport.wonRevenue).toBe(0);
+    expect(ok(await gql(t, REVENUE, { filter, asOf: at(100) })).funnelReport.wonRevenue).toBe(1000);
+    // Campaign B's cohort (L4) won nothing.
+    const byCampaign = ok(await gql(t, REVENUE, { filter: { ...WINDOW, campaignId: campaignB.id } })).funnelReport;
+    expect(byCampaign).toEqual({ leads: 1, wonRevenue: 0 });
+  });
+});

@@ -4,6 +4,7 @@ import { runRescoreJob } from '../src/services/rescore.service';
 import {
   SCORE_RULE,
   countRows,
+  databaseFingerprint,
   givenLead,
   givenRuleSetDraft,
   gql,
@@ -318,6 +319,9 @@ describe('the whole loop through GraphQL: draft, simulate, publish, re-score, ex
     expect(job.status).toBe('DONE');
     expect(job.done).toBe(job.total);
     expect(job.changed).toBeGreaterThanOrEqual(2);
+    // The rules page lists it as the latest job, for any role.
+    const recent = ok(await gql(t, '{ rescoreJobs(first: 1) { id status done } }', {}, { as: Role.ANALYST }));
+    expect(recent.rescoreJobs).toEqual([{ id: jobId, status: 'DONE', done: job.done }]);
 
     const scored = ok(await gql(t, LEAD, { id: vp.id })).lead;
     expect(scored).toMatchObject({ fitScore: 35, engagementScore: 10, score: 40 });
@@ -370,6 +374,17 @@ describe('the whole loop through GraphQL: draft, simulate, publish, re-score, ex
       { number: 1, status: 'ARCHIVED' },
     ]);
     await retire(ruleSetId);
+  });
+});
+
+describe('rescoreJobs', () => {
+  test('a page size outside 1..50 is BAD_USER_INPUT on first, nothing written', async () => {
+    const before = await databaseFingerprint(t);
+    for (const first of [0, 51]) {
+      const result = await gql(t, 'query($first: Int!) { rescoreJobs(first: $first) { id } }', { first });
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    }
+    expect(await databaseFingerprint(t)).toEqual(before);
   });
 });
 

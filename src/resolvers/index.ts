@@ -7,6 +7,7 @@ import { LeadChangeResolver } from './lead-change.resolver';
 import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
+  FunnelReportResolver,
   FunnelStageMetricsResolver,
   LeadQualityGroupResolver,
   LeadSlaResolver,
@@ -29,6 +30,7 @@ export const resolvers = [
   CampaignResolver,
   FeedbackResolver,
   FunnelResolver,
+  FunnelReportResolver,
   FunnelStageMetricsResolver,
   LeadResolver,
   LeadChangeResolver,

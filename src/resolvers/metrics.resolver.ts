@@ -13,12 +13,14 @@ import {
   FunnelStageMetrics,
   MEDIAN_HOURS_TO_NEXT,
   P90_HOURS_TO_NEXT,
+  WON_REVENUE,
 } from '../schema/metrics/funnel-report.types';
 import { LeadQualityGroup, LeadQualityReport } from '../schema/metrics/lead-quality.types';
 import {
   CampaignPerformanceArgs,
   FunnelReportArgs,
   LeadQualityArgs,
+  OpenSlaCasesArgs,
   SlaBreachesArgs,
 } from '../schema/metrics/metric.inputs';
 import {
@@ -39,6 +41,7 @@ import {
   slaReport,
   type SlaReportFigures,
 } from '../services/metrics/sla-report.service';
+import { listOpenSlaCases } from '../services/metrics/sla-worklist.service';
 
 function toFunnelReport(figures: FunnelReportFigures): FunnelReport {
   return {
@@ -48,6 +51,7 @@ function toFunnelReport(figures: FunnelReportFigures): FunnelReport {
     leads: figures.leads,
     recycled: figures.recycled,
     stages: figures.stages,
+    wonRevenue: figures.wonRevenue,
   };
 }
 
@@ -75,6 +79,18 @@ export class MetricsResolver {
     @Arg('to', () => Date, { description: 'Exclusive; at most 5 years after from.' }) to: Date,
   ): Promise<SlaReportFigures> {
     return slaReport(ctx, slaId, from, to);
+  }
+
+  @Authorized(Access.READ)
+  @Query(() => SlaCaseConnection, {
+    description:
+      'Sales’ worklist: the cases of a time SLA that are not completed and not yet due now, due soonest first (AT_RISK only by default).',
+  })
+  async openSlaCases(
+    @Ctx() ctx: Context,
+    @Args(() => OpenSlaCasesArgs) args: OpenSlaCasesArgs,
+  ): Promise<SlaCaseConnection> {
+    return toConnection(SlaCaseConnection, await listOpenSlaCases(ctx, args));
   }
 
   @Authorized(Access.READ)
@@ -108,6 +124,14 @@ export class MetricsResolver {
   @Query(() => LeadQualityReport, { description: 'Sales’ verdicts on a cohort’s leads, by campaign and persona.' })
   leadQuality(@Ctx() ctx: Context, @Args(() => LeadQualityArgs) args: LeadQualityArgs): Promise<LeadQualityReport> {
     return leadQuality(ctx, args.filter ?? {});
+  }
+}
+
+@Resolver(() => FunnelReport)
+export class FunnelReportResolver {
+  @FieldResolver(() => Float, { description: WON_REVENUE })
+  wonRevenue(@Root() report: FunnelReport): Promise<number> {
+    return report.wonRevenue();
   }
 }
 

@@ -18,7 +18,7 @@ import {
   SimulationType,
   TestCaseResultType,
 } from '../schema/rules/rule-set.types';
-import { getRescoreJobOrThrow } from '../services/rescore.service';
+import { getRescoreJobOrThrow, listRecentRescoreJobs } from '../services/rescore.service';
 import {
   createRuleSet,
   diffRules,
@@ -79,6 +79,15 @@ export class RuleSetResolver {
   @Query(() => RescoreJob)
   rescoreJob(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<RescoreJob> {
     return getRescoreJobOrThrow(ctx, id);
+  }
+
+  @Authorized(Access.READ)
+  @Query(() => [RescoreJob], { description: 'The latest re-score jobs (publish, rollback, daily), newest first.' })
+  rescoreJobs(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { defaultValue: 10, description: '1 to 50.' }) first: number,
+  ): Promise<RescoreJob[]> {
+    return listRecentRescoreJobs(ctx, first);
   }
 
   @Authorized(Access.WRITE_FUNNEL)

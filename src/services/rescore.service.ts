@@ -9,7 +9,7 @@ import { logger } from '../logger';
 import { assertId } from './references';
 import { loadScoringInput, scoreLoaded } from './scoring.service';
 import { inTransaction } from './transaction';
-import { notFound } from '../schema/errors';
+import { badInput, notFound } from '../schema/errors';
 
 const QUEUE = 'rescore';
 const DAILY_QUEUE = 'rescore-daily';
@@ -56,6 +56,12 @@ export async function getRescoreJobOrThrow(ctx: Context, id: string): Promise<Re
   const job = await repositoryOf(ctx, RescoreJob).findOneBy({ id });
   if (!job) throw notFound('re-score job', id, 'id');
   return job;
+}
+
+/** The latest re-score jobs, newest first: what the rules page shows as progress. */
+export async function listRecentRescoreJobs(ctx: Context, first: number): Promise<RescoreJob[]> {
+  if (!Number.isInteger(first) || first < 1 || first > 50) throw badInput('first', 'first must be 1 to 50');
+  return repositoryOf(ctx, RescoreJob).find({ order: { createdAt: 'DESC', id: 'DESC' }, take: first });
 }
 
 /** Another worker advanced the job's cursor past where this one expected it. */

@@ -79,7 +79,13 @@ export class FunnelReport {
 
   @Field(() => [FunnelStageMetrics], { description: 'Every stage, in funnel order.' })
   stages: FunnelStageMetrics[];
+
+  /** Won revenue of the cohort; see the field resolver in metrics.resolver.ts. */
+  wonRevenue: () => Promise<number>;
 }
+
+export const WON_REVENUE =
+  'Sum of dealValue (its value now) of the cohort’s leads that entered a WON stage by asOf (now by default); 0 when none did. Computed from the per-lead rows, only when selected.';
 
 export const MEDIAN_HOURS_TO_NEXT =
   'Median, in hours, over leads that entered this stage and later reached nextStage: the time from their first entry into this stage to their first entry into nextStage or any later open or won stage (interpolated, PostgreSQL percentile_cont). Leads that reached nextStage before first entering this stage are left out. Null when there is no such lead. Computed from the per-lead rows, only when selected.';

@@ -91,3 +91,23 @@ export class SlaBreachesArgs extends PageArgs {
   @IsUUID()
   ownerId?: string;
 }
+
+@ArgsType()
+export class OpenSlaCasesArgs extends PageArgs {
+  @Field(() => ID, { description: 'A RESPONSE_TIME or FOLLOW_UP SLA.' })
+  @IsUUID()
+  slaId: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Only the cases of this owner (the lead’s owner when the clock started).',
+  })
+  @IsUUID()
+  ownerId?: string;
+
+  @Field(() => Boolean, {
+    defaultValue: true,
+    description: 'Only AT_RISK cases (at least 75% of the allowed time used); false adds the ON_TRACK ones.',
+  })
+  atRiskOnly: boolean;
+}

@@ -1,6 +1,7 @@
 import type { Context } from '../../context';
 import { managerOf } from '../../context';
 import { Conditions, selectRows } from '../../db/select';
+import { StageKind } from '../../entities/enums';
 import type { FunnelStage } from '../../entities/funnel-stage.entity';
 import { badInput } from '../../schema/errors';
 import { listStages, stageByKeyOrThrow } from '../funnel.service';
@@ -46,6 +47,8 @@ export interface FunnelReportFigures {
   leads: number;
   recycled: number;
   stages: FunnelStageFigures[];
+  /** Won revenue of the cohort; computed on first call. */
+  wonRevenue: () => Promise<number>;
 }
 
 const ROLLUP_COLUMNS = 'stage_id, entered_mask, reentered_mask, moves0, moves1, moves2, moves3';
@@ -141,6 +144,7 @@ export async function funnelReport(
     asOf,
     leads,
     recycled: num(figures.recycled),
+    wonRevenue: () => wonRevenueOf(ctx, stages, filter, asOf),
     stages: stages.flatMap((stage, i) => {
       if (shown && !shown.some((wanted) => wanted.id === stage.id)) return [];
       const next = nextStageOf(stages, stage) ?? null;
@@ -162,6 +166,24 @@ export async function funnelReport(
       return [result];
     }),
   };
+}
+
+/** Sum of the deal values of the cohort's leads that entered a WON stage (by asOf), over the per-lead rows. */
+async function wonRevenueOf(
+  ctx: Context,
+  stages: FunnelStage[],
+  filter: CohortFilter,
+  asOf: Date | null,
+): Promise<number> {
+  const won = bigintSql(maskOf(stages.filter((stage) => stage.kind === StageKind.WON)));
+  const where = new Conditions();
+  const source = leadRowsSource(where, filter, asOf);
+  const [row] = await selectRows<{ revenue: unknown }>(
+    managerOf(ctx),
+    `SELECT coalesce(sum(f.deal_value) FILTER (WHERE f.entered_mask & ${won} <> 0), 0) AS revenue FROM ${source}`,
+    where.params,
+  );
+  return num(row?.revenue);
 }
 
 const percentileSql = (value: string): string => `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;

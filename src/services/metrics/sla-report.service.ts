@@ -277,7 +277,7 @@ export async function listSlaBreaches(
 }
 
 /** The case of `visit` judged by `terms`, in JS for the rows of a page; the same rules as the SQL above. */
-function caseOf(sla: Sla, terms: SlaTerms, visit: StageVisit, at: Date): SlaCaseFigures {
+export function caseOf(sla: Sla, terms: SlaTerms, visit: StageVisit, at: Date): SlaCaseFigures {
   const startedAt = new Date(visit.enteredAt);
   const allowed = allowedMs(terms);
   const dueAt = new Date(startedAt.getTime() + allowed);
