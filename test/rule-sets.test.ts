@@ -244,6 +244,71 @@ describe('versions', () => {
     expect(audit).toBe(3);
   });
 
+  test('omitted caps and test cases carry over from the base version, null and [] clear them, and the diff shows both', async () => {
+    const caps = { fit: 50, engagement: 40, total: 80 };
+    const testCases = [{ name: 'Big', facts: { company_size: 1000 }, expectScoreMin: 20 }];
+    const draft = await givenRuleSetDraft(t, { rules: [bigCompany], caps, testCases });
+    const STORED = 'query($id: ID!) { ruleSet(id: $id) { versions { number caps testCases } } }';
+    const DIFF = `mutation($id: ID!, $rules: JSON!, $base: Int, $caps: JSON, $testCases: JSON) {
+      saveRuleSetDraft(ruleSetId: $id, rules: $rules, baseVersion: $base, caps: $caps, testCases: $testCases) {
+        version { number caps testCases diff { added changed capsChanged capsBefore capsAfter testCasesAdded testCasesRemoved testCasesChanged } }
+      }
+    }`;
+    // Only the rules: caps and test cases stay as they were.
+    const onlyRules = ok(await gql(t, DIFF, { id: draft.ruleSetId, rules: [bigCompany, executive], base: 1 }))
+      .saveRuleSetDraft.version;
+    expect(onlyRules).toMatchObject({ number: 2, caps, testCases });
+    expect(onlyRules.diff).toEqual({
+      added: ['Executive title'],
+      changed: [],
+      capsChanged: false,
+      capsBefore: caps,
+      capsAfter: caps,
+      testCasesAdded: [],
+      testCasesRemoved: [],
+      testCasesChanged: [],
+    });
+    // New caps and a changed and an added test case show in the diff.
+    const moreCases = [
+      { ...testCases[0], expectScoreMin: 30 },
+      { name: 'Small', facts: { company_size: 5 }, expectScoreMax: 0 },
+    ];
+    const edited = ok(
+      await gql(t, DIFF, {
+        id: draft.ruleSetId,
+        rules: [bigCompany, executive],
+        base: 2,
+        caps: { fit: 60 },
+        testCases: moreCases,
+      }),
+    ).saveRuleSetDraft.version;
+    expect(edited.diff).toMatchObject({
+      capsChanged: true,
+      capsBefore: caps,
+      capsAfter: { fit: 60 },
+      testCasesAdded: ['Small'],
+      testCasesRemoved: [],
+      testCasesChanged: ['Big'],
+    });
+    // Explicit null and [] clear them, and the diff says so.
+    const cleared = ok(
+      await gql(t, DIFF, { id: draft.ruleSetId, rules: [bigCompany, executive], base: 3, caps: null, testCases: [] }),
+    ).saveRuleSetDraft.version;
+    expect(cleared).toMatchObject({ number: 4, caps: null, testCases: [] });
+    expect(cleared.diff).toMatchObject({
+      capsChanged: true,
+      capsAfter: null,
+      testCasesRemoved: ['Big', 'Small'],
+    });
+    const stored = ok(await gql(t, STORED, { id: draft.ruleSetId })).ruleSet.versions;
+    expect(stored.map((v: { number: number; caps: unknown }) => [v.number, v.caps])).toEqual([
+      [4, null],
+      [3, { fit: 60 }],
+      [2, caps],
+      [1, caps],
+    ]);
+  });
+
   test('test cases run on save, and publishing is refused while one fails', async () => {
     const testCases = [
       { name: 'VP at a big company', facts: { company_size: 1000, job_title: 'VP Sales' }, expectScoreMin: 35 },

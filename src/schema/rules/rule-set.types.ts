@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { RescoreJob } from '../../entities/rescore-job.entity';
 import { RuleSetVersion } from '../../entities/rule-set-version.entity';
@@ -82,18 +83,37 @@ export class PublishRuleSetPayload {
 }
 
 @ObjectType({
-  description: 'Rules by name that were added, removed or changed between two versions.',
+  description:
+    'What differs between two versions: rules and test cases by name (added, removed, changed) and the caps. Publishing puts all of it in force.',
   simpleResolvers: true,
 })
 export class RuleDiffType {
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Rules by name.' })
   added: string[];
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Rules by name.' })
   removed: string[];
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Rules by name whose conditions, event or priority differ.' })
   changed: string[];
+
+  @Field({ description: 'Whether the caps differ (one side may have none).' })
+  capsChanged: boolean;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Caps of the other version (null: none).' })
+  capsBefore: unknown;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Caps of this version (null: none).' })
+  capsAfter: unknown;
+
+  @Field(() => [String], { description: 'Test cases by name.' })
+  testCasesAdded: string[];
+
+  @Field(() => [String], { description: 'Test cases by name.' })
+  testCasesRemoved: string[];
+
+  @Field(() => [String], { description: 'Test cases by name whose facts or expectation differ.' })
+  testCasesChanged: string[];
 }
 
 @ObjectType({ simpleResolvers: true })
