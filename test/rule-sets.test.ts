@@ -1,6 +1,7 @@
 import { Role } from '../src/entities/enums';
 import { compileVersion, runVersion } from '../src/rules/engine';
-import { runRescoreJob } from '../src/services/rescore.service';
+import { createRescoreJob, runRescoreJob } from '../src/services/rescore.service';
+import { inTransaction } from '../src/services/transaction';
 import {
   SCORE_RULE,
   countRows,
@@ -9,6 +10,7 @@ import {
   gql,
   ok,
   startTestApp,
+  systemContext,
   unique,
   type TestApp,
 } from './helpers';
@@ -666,6 +668,112 @@ describe('evaluation inside every lead-changing mutation', () => {
       }),
     );
     expect(ok(await gql(t, LEAD, { id: other.id })).lead.stage.key).toBe('mql');
+    await retire(scoringId);
+    await retire(qualificationId);
+  });
+});
+
+describe('what the rules do not count', () => {
+  const qualifyAt = (min: number) => ({
+    name: `mql at ${min}`,
+    conditions: { all: [{ fact: 'score', operator: 'greaterThanInclusive', value: min }] },
+    event: { type: 'qualify', params: { stage: 'mql', rank: 1 } },
+  });
+  const visitedThisWeek = SCORE_RULE(
+    'Visited this week',
+    10,
+    { all: [{ fact: 'page_view_count_7d', operator: 'greaterThanInclusive', value: 1 }] },
+    'engagement',
+  );
+  const ACTIVITY =
+    'mutation($id: ID!, $type: ActivityType!) { recordActivity(input: { leadId: $id, type: $type }) { id } }';
+
+  test('Lead.version does not move on re-scores: a form opened before the nightly re-score still saves', async () => {
+    const scoringId = await newRuleSet('SCORING');
+    const qualificationId = await newRuleSet('QUALIFICATION');
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [visitedThisWeek] })).saveRuleSetDraft.version;
+    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: [qualifyAt(10)] })).saveRuleSetDraft
+      .version;
+    await publishAndRescore(scoring.id);
+    await publishAndRescore(qualification.id);
+    const lead = await givenLead(t, { companySize: 10 });
+    const opened = ok(await gql(t, LEAD, { id: lead.id })).lead;
+    expect(opened).toMatchObject({ score: 0, stage: { key: 'lead' } });
+
+    // Activity-triggered scoring and the rules' own stage move.
+    ok(await gql(t, ACTIVITY, { id: lead.id, type: 'PAGE_VIEW' }));
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead).toMatchObject({
+      score: 10,
+      stage: { key: 'mql' },
+      version: opened.version,
+    });
+    // A publish re-scores every lead.
+    const more = ok(
+      await gql(t, SAVE, {
+        id: scoringId,
+        rules: [
+          visitedThisWeek,
+          {
+            ...bigCompany,
+            name: 'Small company',
+            conditions: { all: [{ fact: 'company_size', operator: 'lessThan', value: 50 }] },
+          },
+        ],
+        base: 1,
+      }),
+    ).saveRuleSetDraft.version;
+    await publishAndRescore(more.id);
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead).toMatchObject({ score: 30, version: opened.version });
+    // The nightly re-score, after the visit aged out of the 7-day window.
+    await t.dataSource.query("UPDATE activity SET occurred_at = occurred_at - interval '8 days' WHERE lead_id = $1", [
+      lead.id,
+    ]);
+    const nightly = await inTransaction(systemContext(t.dataSource), (tx) => createRescoreJob(tx, 'daily', null));
+    await runRescoreJob(t.dataSource, nightly.id);
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead).toMatchObject({ score: 20, version: opened.version });
+
+    // The form saves with the version it was opened with; the edit is what moves the version.
+    const saved = ok(
+      await gql(
+        t,
+        'mutation($id: ID!, $v: Int!) { updateLead(input: { id: $id, company: "Opened yesterday", expectedVersion: $v }) { company version } }',
+        { id: lead.id, v: opened.version },
+      ),
+    ).updateLead;
+    expect(saved).toEqual({ company: 'Opened yesterday', version: opened.version + 1 });
+    await retire(scoringId);
+    await retire(qualificationId);
+  });
+
+  test('a lead sales rejected re-qualifies only after its own activity: sales’ calls, emails and meetings do not count', async () => {
+    const scoringId = await newRuleSet('SCORING');
+    const qualificationId = await newRuleSet('QUALIFICATION');
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [bigCompany] })).saveRuleSetDraft.version;
+    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: [qualifyAt(20)] })).saveRuleSetDraft
+      .version;
+    await publishAndRescore(scoring.id);
+    await publishAndRescore(qualification.id);
+    const lead = await givenLead(t, { companySize: 900 });
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('mql');
+    ok(
+      await gql(
+        t,
+        'mutation($id: ID!) { submitFeedback(input: { leadId: $id, kind: LEAD_QUALITY, disposition: REJECTED, rejectionReason: NO_BUDGET }) { id } }',
+        { id: lead.id },
+        { as: Role.SALES },
+      ),
+    );
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('lead');
+    for (const type of ['CALL', 'EMAIL_SENT', 'MEETING']) {
+      ok(await gql(t, ACTIVITY, { id: lead.id, type }, { as: Role.SALES }));
+      expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('lead');
+    }
+    const nightly = await inTransaction(systemContext(t.dataSource), (tx) => createRescoreJob(tx, 'daily', null));
+    await runRescoreJob(t.dataSource, nightly.id);
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('lead');
+
+    ok(await gql(t, ACTIVITY, { id: lead.id, type: 'EMAIL_CLICK' }));
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('mql');
     await retire(scoringId);
     await retire(qualificationId);
   });
