@@ -745,6 +745,50 @@ describe('what the rules do not count', () => {
     await retire(qualificationId);
   });
 
+  test('a simulation predicts what publishing would do now: its before is the stored score, so aged facts show', async () => {
+    const scoringId = await newRuleSet('SCORING');
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [visitedThisWeek] })).saveRuleSetDraft.version;
+    await publishAndRescore(scoring.id);
+    const lead = await givenLead(t, { companySize: 10 });
+    ok(await gql(t, ACTIVITY, { id: lead.id, type: 'PAGE_VIEW' }));
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.score).toBe(10);
+    // A week later the visit has aged out of the 7-day window; no re-score has run yet.
+    await t.dataSource.query("UPDATE activity SET occurred_at = occurred_at - interval '8 days' WHERE lead_id = $1", [
+      lead.id,
+    ]);
+    const renamed = {
+      ...visitedThisWeek,
+      event: { type: 'score', params: { points: 10, dimension: 'engagement', reason: 'recent visit' } },
+    };
+    const draft = ok(await gql(t, SAVE, { id: scoringId, rules: [renamed], base: 1 })).saveRuleSetDraft.version;
+    const simulation = ok(
+      await gql(
+        t,
+        `mutation($id: ID!) { simulateRuleSetVersion(versionId: $id) {
+          scoresBefore { max } mostChanged { leadId scoreBefore scoreAfter stageBefore stageAfter explanationBefore { score } explanationAfter { score } }
+        } }`,
+        { id: draft.id },
+      ),
+    ).simulateRuleSetVersion;
+    const predicted = simulation.mostChanged.find((changed: { leadId: string }) => changed.leadId === lead.id);
+    expect(predicted).toEqual({
+      leadId: lead.id,
+      scoreBefore: 10,
+      scoreAfter: 0,
+      stageBefore: 'lead',
+      stageAfter: 'lead',
+      explanationBefore: { score: 10 },
+      explanationAfter: { score: 0 },
+    });
+    expect(simulation.scoresBefore.max).toBeGreaterThanOrEqual(10);
+    // Publishing does exactly what was predicted, for every lead reported.
+    await publishAndRescore(draft.id);
+    for (const changed of simulation.mostChanged as Array<{ leadId: string; scoreAfter: number }>) {
+      expect(ok(await gql(t, LEAD, { id: changed.leadId })).lead.score).toBe(changed.scoreAfter);
+    }
+    await retire(scoringId);
+  });
+
   test('a lead sales rejected re-qualifies only after its own activity: sales’ calls, emails and meetings do not count', async () => {
     const scoringId = await newRuleSet('SCORING');
     const qualificationId = await newRuleSet('QUALIFICATION');

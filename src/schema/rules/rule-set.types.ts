@@ -175,7 +175,7 @@ export class RuleFireRateType {
   @Field()
   rule: string;
 
-  @Field(() => Int, { description: 'Leads on which the rule fires under the version in force.' })
+  @Field(() => Int, { description: 'Leads on which the rule fires under the version in force, evaluated now.' })
   firedBefore: number;
 
   @Field(() => Int, { description: 'Leads on which it fires with the simulated version.' })
@@ -205,8 +205,8 @@ export class ChangedLeadType {
   @Field()
   stageAfter: string;
 
-  @Field(() => ScoreExplanationType)
-  explanationBefore: ScoreExplanationType;
+  @Field(() => ScoreExplanationType, { nullable: true, description: 'As stored on the lead (null: never scored).' })
+  explanationBefore: ScoreExplanationType | null;
 
   @Field(() => ScoreExplanationType)
   explanationAfter: ScoreExplanationType;
@@ -214,7 +214,7 @@ export class ChangedLeadType {
 
 @ObjectType({
   description:
-    'A dry run of a version against existing leads, nothing written. "Before" is each lead evaluated now under the versions in force; "after" is the same evaluation with the simulated version in place of its rule set’s active one.',
+    'A dry run of a version against existing leads, nothing written: what publishing it would do now. "Before" is each lead’s stored score and stage; "after" is the lead evaluated now with the simulated version in place of its rule set’s active one (and the other versions in force), so drift since the last evaluation (activity aged out of a 7, 30 or 90-day window) shows in the prediction.',
   simpleResolvers: true,
 })
 export class SimulationType {
