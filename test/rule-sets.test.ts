@@ -1,3 +1,4 @@
+import { config } from '../src/config';
 import { Role } from '../src/entities/enums';
 import { compileVersion, runVersion } from '../src/rules/engine';
 import { createRescoreJob, runRescoreJob } from '../src/services/rescore.service';
@@ -5,6 +6,7 @@ import { inTransaction } from '../src/services/transaction';
 import {
   SCORE_RULE,
   countRows,
+  givenCampaign,
   givenLead,
   givenRuleSetDraft,
   gql,
@@ -787,6 +789,52 @@ describe('what the rules do not count', () => {
       expect(ok(await gql(t, LEAD, { id: changed.leadId })).lead.score).toBe(changed.scoreAfter);
     }
     await retire(scoringId);
+  });
+
+  test('lead quality by rule-set version counts every handed-over lead; the hand-over and accepted stages come from configuration', async () => {
+    const scoringId = await newRuleSet('SCORING');
+    const qualificationId = await newRuleSet('QUALIFICATION');
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [bigCompany] })).saveRuleSetDraft.version;
+    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: [qualifyAt(20)] })).saveRuleSetDraft
+      .version;
+    await publishAndRescore(scoring.id);
+    await publishAndRescore(qualification.id);
+    const campaign = await givenCampaign(t);
+    const byRule = await givenLead(t, { companySize: 900, campaignId: campaign.id });
+    expect(byRule.stage.key).toBe('mql');
+    const createdInSql = await givenLead(t, { campaignId: campaign.id, stage: 'sql' }, Role.OPS);
+    expect(createdInSql.stage.key).toBe('sql');
+    const movedPast = await givenLead(t, { campaignId: campaign.id });
+    ok(
+      await gql(t, 'mutation($id: ID!) { moveLeadToStage(leadId: $id, stage: "opportunity") { id } }', {
+        id: movedPast.id,
+      }),
+    );
+    await givenLead(t, { campaignId: campaign.id }); // never handed over
+    const QUALITY = `query($filter: LeadCohortFilter) { leadQuality(filter: $filter) {
+      total { leads handedOver reachedSqlShare } byRuleSetVersion { ruleSetVersionId leads handedOver }
+    } }`;
+    const report = ok(await gql(t, QUALITY, { filter: { campaignId: campaign.id } }, { as: Role.ANALYST })).leadQuality;
+    expect(report.total).toEqual({ leads: 4, handedOver: 3, reachedSqlShare: 2 / 3 });
+    expect(report.byRuleSetVersion).toEqual([
+      { ruleSetVersionId: null, leads: 2, handedOver: 2 },
+      { ruleSetVersionId: qualification.id, leads: 1, handedOver: 1 },
+    ]);
+
+    // Another funnel agreement: hand-over at `sql`, accepted at `opportunity`.
+    const saved = { ...config };
+    Object.assign(config, { handoverStageKey: 'sql', acceptedStageKey: 'opportunity' });
+    try {
+      const moved = ok(
+        await gql(t, QUALITY, { filter: { campaignId: campaign.id } }, { as: Role.ANALYST }),
+      ).leadQuality;
+      expect(moved.total).toEqual({ leads: 4, handedOver: 2, reachedSqlShare: 1 / 2 });
+      expect(moved.byRuleSetVersion).toEqual([{ ruleSetVersionId: null, leads: 2, handedOver: 2 }]);
+    } finally {
+      Object.assign(config, saved);
+    }
+    await retire(scoringId);
+    await retire(qualificationId);
   });
 
   test('a lead sales rejected re-qualifies only after its own activity: sales’ calls, emails and meetings do not count', async () => {

@@ -23,11 +23,14 @@ export class CampaignAttribution {
   leads: number;
 
   @Field(() => Float, {
-    description: 'Leads that reached `mql` (entered it or any later open or won stage), credit-weighted.',
+    description:
+      'Leads that reached the hand-over stage (HANDOVER_STAGE, `mql` by default) (entered it or any later open or won stage), credit-weighted.',
   })
   mqls: number;
 
-  @Field(() => Float, { description: 'Leads that reached `sql`, credit-weighted.' })
+  @Field(() => Float, {
+    description: 'Leads that reached the accepted stage (ACCEPTED_STAGE, `sql` by default), credit-weighted.',
+  })
   sqls: number;
 
   @Field(() => Float, { description: 'Leads that entered a WON stage, credit-weighted.' })
