@@ -690,14 +690,23 @@ describe('what the rules do not count', () => {
   const ACTIVITY =
     'mutation($id: ID!, $type: ActivityType!) { recordActivity(input: { leadId: $id, type: $type }) { id } }';
 
-  test('Lead.version does not move on re-scores: a form opened before the nightly re-score still saves', async () => {
+  /** A scoring and a qualification rule set, each with one published version, re-scored. */
+  async function publishRules(
+    scoringRules: unknown[],
+    qualificationRules: unknown[],
+  ): Promise<{ scoringId: string; qualificationId: string; qualification: { id: string } }> {
     const scoringId = await newRuleSet('SCORING');
     const qualificationId = await newRuleSet('QUALIFICATION');
-    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [visitedThisWeek] })).saveRuleSetDraft.version;
-    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: [qualifyAt(10)] })).saveRuleSetDraft
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: scoringRules })).saveRuleSetDraft.version;
+    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: qualificationRules })).saveRuleSetDraft
       .version;
     await publishAndRescore(scoring.id);
     await publishAndRescore(qualification.id);
+    return { scoringId, qualificationId, qualification };
+  }
+
+  test('Lead.version does not move on re-scores: a form opened before the nightly re-score still saves', async () => {
+    const { scoringId, qualificationId } = await publishRules([visitedThisWeek], [qualifyAt(10)]);
     const lead = await givenLead(t, { companySize: 10 });
     const opened = ok(await gql(t, LEAD, { id: lead.id })).lead;
     expect(opened).toMatchObject({ score: 0, stage: { key: 'lead' } });
@@ -792,13 +801,7 @@ describe('what the rules do not count', () => {
   });
 
   test('lead quality by rule-set version counts every handed-over lead; the hand-over and accepted stages come from configuration', async () => {
-    const scoringId = await newRuleSet('SCORING');
-    const qualificationId = await newRuleSet('QUALIFICATION');
-    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [bigCompany] })).saveRuleSetDraft.version;
-    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: [qualifyAt(20)] })).saveRuleSetDraft
-      .version;
-    await publishAndRescore(scoring.id);
-    await publishAndRescore(qualification.id);
+    const { scoringId, qualificationId, qualification } = await publishRules([bigCompany], [qualifyAt(20)]);
     const campaign = await givenCampaign(t);
     const byRule = await givenLead(t, { companySize: 900, campaignId: campaign.id });
     expect(byRule.stage.key).toBe('mql');
@@ -838,13 +841,7 @@ describe('what the rules do not count', () => {
   });
 
   test('a lead sales rejected re-qualifies only after its own activity: sales’ calls, emails and meetings do not count', async () => {
-    const scoringId = await newRuleSet('SCORING');
-    const qualificationId = await newRuleSet('QUALIFICATION');
-    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [bigCompany] })).saveRuleSetDraft.version;
-    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: [qualifyAt(20)] })).saveRuleSetDraft
-      .version;
-    await publishAndRescore(scoring.id);
-    await publishAndRescore(qualification.id);
+    const { scoringId, qualificationId } = await publishRules([bigCompany], [qualifyAt(20)]);
     const lead = await givenLead(t, { companySize: 900 });
     expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('mql');
     ok(
