@@ -87,8 +87,11 @@ export function outcomeMasks(stages: FunnelStage[]): OutcomeMasks {
 }
 
 /**
- * The budget share spent in the window: the budget spread evenly over the campaign's run
- * [startsAt, endsAt]; the whole budget when the run or the window is open-ended.
+ * The budget share spent in the window [from, to): the budget spread evenly over the campaign's
+ * run [startsAt, endsAt], the part of the run inside the window. An open end of the window has no
+ * bound on that side (the part of the run after `from`, or before `to`); with neither end, the
+ * whole budget. A run without both dates cannot be spread and counts whole. The `cost` field's
+ * description says the same; a test holds them together.
  */
 export function costInWindow(
   campaign: Campaign,
