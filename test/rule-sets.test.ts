@@ -139,7 +139,7 @@ describe('validation: every broken shape is refused with its path before anythin
     [
       'more than 50 conditions in a rule',
       { any: Array.from({ length: 60 }, (_, i) => ({ fact: 'company_size', operator: 'equal', value: i })) },
-      'rules[0].conditions.any[49]',
+      'rules[0].conditions.any[50]',
       'TOO_MANY_NODES',
     ],
   ];
