@@ -205,6 +205,34 @@ describe('omitted variables inside input objects', () => {
     }
     expect(wrong).toEqual([]);
   });
+
+  test('an input object sent as one variable without its optional fields gets them absent too', async () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const field of Object.values(schema.getMutationType()!.getFields())) {
+      const variables: Record<string, unknown> = {};
+      const definitions = field.args.map((argument) => `$${argument.name}: ${String(argument.type)}`);
+      for (const argument of field.args) {
+        const value = sample(argument.type);
+        if (isNonNullType(argument.type) || isInputObjectType(getNullableType(argument.type))) {
+          variables[argument.name] = value;
+        }
+      }
+      if (!field.args.some((argument) => isInputObjectType(getNullableType(argument.type)))) continue;
+      checked += 1;
+      const call = field.args.map((argument) => `${argument.name}: $${argument.name}`).join(', ');
+      const selection = isScalarType(getNullableType(field.type)) ? '' : ' { __typename }';
+      const probe = {
+        document: `mutation Probe(${definitions.join(', ')}) { ${field.name}(${call})${selection} }`,
+      } as Probe;
+      const expected = await throughGraphqlJs(probe, variables);
+      const served = await throughServer(probe, variables);
+      if (expected === undefined) wrong.push(`${field.name}: graphql-js did not call the resolver`);
+      else if (shape(served) !== shape(expected)) wrong.push(`${field.name}: ${shape(served)} ≠ ${shape(expected)}`);
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('updateLead with an omitted variable', () => {
