@@ -81,6 +81,18 @@ describe('rule validation', () => {
       'rules[0].event.params.points INVALID_POINTS',
     ],
     [
+      'points not 0',
+      () => scoring({ rules: [scoreRule({}, { points: 1 })] }),
+      () => scoring({ rules: [scoreRule({}, { points: 0 })] }),
+      'rules[0].event.params.points INVALID_POINTS',
+    ],
+    [
+      'at least 1 value in a list',
+      () => scoring({ rules: [scoreRule({ conditions: { all: [{ ...condition(), operator: 'in', value: [1] }] } })] }),
+      () => scoring({ rules: [scoreRule({ conditions: { all: [{ ...condition(), operator: 'in', value: [] }] } })] }),
+      'rules[0].conditions.all[0].value VALUE_NOT_A_LIST',
+    ],
+    [
       'priority up to 100',
       () => scoring({ rules: [scoreRule({ priority: 100 })] }),
       () => scoring({ rules: [scoreRule({ priority: 101 })] }),
