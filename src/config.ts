@@ -18,6 +18,8 @@ export interface Config {
   nurtureStageKey: string;
   /** Stage in which marketing hands a lead to sales: sales' ACCEPTED / REJECTED verdicts apply there. */
   handoverStageKey: string;
+  /** Stage a lead moves to when sales accepts it (ACCEPTED); metrics count "reached" it as accepted by sales. */
+  acceptedStageKey: string;
   /** Longest wait for a database connection (a new one, or a free one from a busy pool). */
   dbConnectTimeoutMs: number;
   /** Limits every operation must pass before it runs. */
@@ -77,6 +79,7 @@ export const config: Config = {
   statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
   nurtureStageKey: process.env.NURTURE_STAGE ?? 'lead',
   handoverStageKey: process.env.HANDOVER_STAGE ?? 'mql',
+  acceptedStageKey: process.env.ACCEPTED_STAGE ?? 'sql',
   dbConnectTimeoutMs: intFromEnv('DB_CONNECT_TIMEOUT_MS', 10000),
   queryLimits: {
     maxDepth: intFromEnv('MAX_QUERY_DEPTH', 10),

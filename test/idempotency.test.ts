@@ -37,6 +37,22 @@ describe('upsertLead with an idempotency key', () => {
     expect(ok(await gql(t, UPSERT, { input }, { as: Role.MARKETING })).upsertLead.created).toBe(false);
   });
 
+  test('a replay is exactly the first answer: a string under a key ending in At stays a string', async () => {
+    const key = randomUUID();
+    const document = `mutation($input: UpsertLeadInput!, $key: String) {
+      upsertLead(input: $input, idempotencyKey: $key) { created lead { id createdAt attributes } }
+    }`;
+    const input = {
+      email: `${unique('idem')}@example.com`,
+      attributes: { followUpAt: '2026-03-01', lastCallAt: 'March 5', seenAt: '2026-03-01T10:00:00+02:00' },
+    };
+    const first = ok(await gql(t, document, { input, key }, { as: Role.MARKETING })).upsertLead;
+    expect(first.lead.attributes).toEqual(input.attributes);
+    const retry = ok(await gql(t, document, { input, key }, { as: Role.MARKETING })).upsertLead;
+    expect(retry).toEqual(first);
+    expect(retry.lead.createdAt).toBe(first.lead.createdAt);
+  });
+
   test('the same payload with its keys in another order is the same request', async () => {
     const key = randomUUID();
     const email = `${unique('idem')}@example.com`;

@@ -445,6 +445,55 @@ function expectClose(actual: Record<string, any>, expected: Record<string, numbe
 }
 
 describe('campaignPerformance', () => {
+  test('cost for a window open at one end is the part of the run on the bounded side, as its description says', async () => {
+    const campaign = ok(
+      await gql(
+        t,
+        'mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }',
+        {
+          input: {
+            name: unique('Thirty days'),
+            channel: 'EMAIL',
+            budget: 3000,
+            startsAt: '2001-06-01T00:00:00Z',
+            endsAt: '2001-07-01T00:00:00Z',
+          },
+        },
+        { as: Role.MARKETING },
+      ),
+    ).createCampaign;
+    const undated = await givenCampaign(t, { budget: 500 });
+    const cost = async (window: Record<string, string>): Promise<number[]> => {
+      const rows = ok(
+        await gql(
+          t,
+          PERFORMANCE,
+          { filter: { ...window, campaignIds: [campaign.id, undated.id] } },
+          { as: Role.MARKETING },
+        ),
+      ).campaignPerformance;
+      return [campaign.id, undated.id].map((id) => rows.find((row: any) => row.campaign.id === id).cost as number);
+    };
+    // 30 days on 3000: 100 a day.
+    expect(await cost({ createdFrom: '2001-06-21T00:00:00Z' })).toEqual([1000, 500]);
+    expect(await cost({ createdTo: '2001-06-06T00:00:00Z' })).toEqual([500, 500]);
+    expect(await cost({ createdFrom: '2001-05-01T00:00:00Z' })).toEqual([3000, 500]);
+    expect(await cost({ createdFrom: '2001-07-01T00:00:00Z' })).toEqual([0, 500]);
+    expect(await cost({})).toEqual([3000, 500]);
+    const described = ok(
+      await gql(
+        t,
+        '{ __type(name: "CampaignPerformance") { fields { name description } } }',
+        {},
+        { as: Role.MARKETING },
+      ),
+    ).__type.fields.find((field: { name: string }) => field.name === 'cost').description;
+    expect(described).toContain(
+      'with only createdFrom, the run from createdFrom on; with only createdTo, the run before createdTo',
+    );
+    expect(described).not.toContain('the whole budget when the run or the window is open-ended');
+  });
+
   test('first-touch and linear multi-touch attribution side by side', async () => {
     const rows = ok(
       await gql(

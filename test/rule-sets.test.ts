@@ -1,15 +1,19 @@
+import { config } from '../src/config';
 import { Role } from '../src/entities/enums';
 import { compileVersion, runVersion } from '../src/rules/engine';
-import { runRescoreJob } from '../src/services/rescore.service';
+import { createRescoreJob, runRescoreJob } from '../src/services/rescore.service';
+import { inTransaction } from '../src/services/transaction';
 import {
   SCORE_RULE,
   countRows,
   databaseFingerprint,
+  givenCampaign,
   givenLead,
   givenRuleSetDraft,
   gql,
   ok,
   startTestApp,
+  systemContext,
   unique,
   type TestApp,
 } from './helpers';
@@ -136,7 +140,7 @@ describe('validation: every broken shape is refused with its path before anythin
     [
       'more than 50 conditions in a rule',
       { any: Array.from({ length: 60 }, (_, i) => ({ fact: 'company_size', operator: 'equal', value: i })) },
-      'rules[0].conditions.any[49]',
+      'rules[0].conditions.any[50]',
       'TOO_MANY_NODES',
     ],
   ];
@@ -243,6 +247,71 @@ describe('versions', () => {
       [draft.ruleSetId],
     );
     expect(audit).toBe(3);
+  });
+
+  test('omitted caps and test cases carry over from the base version, null and [] clear them, and the diff shows both', async () => {
+    const caps = { fit: 50, engagement: 40, total: 80 };
+    const testCases = [{ name: 'Big', facts: { company_size: 1000 }, expectScoreMin: 20 }];
+    const draft = await givenRuleSetDraft(t, { rules: [bigCompany], caps, testCases });
+    const STORED = 'query($id: ID!) { ruleSet(id: $id) { versions { number caps testCases } } }';
+    const DIFF = `mutation($id: ID!, $rules: JSON!, $base: Int, $caps: JSON, $testCases: JSON) {
+      saveRuleSetDraft(ruleSetId: $id, rules: $rules, baseVersion: $base, caps: $caps, testCases: $testCases) {
+        version { number caps testCases diff { added changed capsChanged capsBefore capsAfter testCasesAdded testCasesRemoved testCasesChanged } }
+      }
+    }`;
+    // Only the rules: caps and test cases stay as they were.
+    const onlyRules = ok(await gql(t, DIFF, { id: draft.ruleSetId, rules: [bigCompany, executive], base: 1 }))
+      .saveRuleSetDraft.version;
+    expect(onlyRules).toMatchObject({ number: 2, caps, testCases });
+    expect(onlyRules.diff).toEqual({
+      added: ['Executive title'],
+      changed: [],
+      capsChanged: false,
+      capsBefore: caps,
+      capsAfter: caps,
+      testCasesAdded: [],
+      testCasesRemoved: [],
+      testCasesChanged: [],
+    });
+    // New caps and a changed and an added test case show in the diff.
+    const moreCases = [
+      { ...testCases[0], expectScoreMin: 30 },
+      { name: 'Small', facts: { company_size: 5 }, expectScoreMax: 0 },
+    ];
+    const edited = ok(
+      await gql(t, DIFF, {
+        id: draft.ruleSetId,
+        rules: [bigCompany, executive],
+        base: 2,
+        caps: { fit: 60 },
+        testCases: moreCases,
+      }),
+    ).saveRuleSetDraft.version;
+    expect(edited.diff).toMatchObject({
+      capsChanged: true,
+      capsBefore: caps,
+      capsAfter: { fit: 60 },
+      testCasesAdded: ['Small'],
+      testCasesRemoved: [],
+      testCasesChanged: ['Big'],
+    });
+    // Explicit null and [] clear them, and the diff says so.
+    const cleared = ok(
+      await gql(t, DIFF, { id: draft.ruleSetId, rules: [bigCompany, executive], base: 3, caps: null, testCases: [] }),
+    ).saveRuleSetDraft.version;
+    expect(cleared).toMatchObject({ number: 4, caps: null, testCases: [] });
+    expect(cleared.diff).toMatchObject({
+      capsChanged: true,
+      capsAfter: null,
+      testCasesRemoved: ['Big', 'Small'],
+    });
+    const stored = ok(await gql(t, STORED, { id: draft.ruleSetId })).ruleSet.versions;
+    expect(stored.map((v: { number: number; caps: unknown }) => [v.number, v.caps])).toEqual([
+      [4, null],
+      [3, { fit: 60 }],
+      [2, caps],
+      [1, caps],
+    ]);
   });
 
   test('test cases run on save, and publishing is refused while one fails', async () => {
@@ -616,6 +685,199 @@ describe('evaluation inside every lead-changing mutation', () => {
       }),
     );
     expect(ok(await gql(t, LEAD, { id: other.id })).lead.stage.key).toBe('mql');
+    await retire(scoringId);
+    await retire(qualificationId);
+  });
+});
+
+describe('what the rules do not count', () => {
+  const qualifyAt = (min: number) => ({
+    name: `mql at ${min}`,
+    conditions: { all: [{ fact: 'score', operator: 'greaterThanInclusive', value: min }] },
+    event: { type: 'qualify', params: { stage: 'mql', rank: 1 } },
+  });
+  const visitedThisWeek = SCORE_RULE(
+    'Visited this week',
+    10,
+    { all: [{ fact: 'page_view_count_7d', operator: 'greaterThanInclusive', value: 1 }] },
+    'engagement',
+  );
+  const ACTIVITY =
+    'mutation($id: ID!, $type: ActivityType!) { recordActivity(input: { leadId: $id, type: $type }) { id } }';
+
+  /** A scoring and a qualification rule set, each with one published version, re-scored. */
+  async function publishRules(
+    scoringRules: unknown[],
+    qualificationRules: unknown[],
+  ): Promise<{ scoringId: string; qualificationId: string; qualification: { id: string } }> {
+    const scoringId = await newRuleSet('SCORING');
+    const qualificationId = await newRuleSet('QUALIFICATION');
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: scoringRules })).saveRuleSetDraft.version;
+    const qualification = ok(await gql(t, SAVE, { id: qualificationId, rules: qualificationRules })).saveRuleSetDraft
+      .version;
+    await publishAndRescore(scoring.id);
+    await publishAndRescore(qualification.id);
+    return { scoringId, qualificationId, qualification };
+  }
+
+  test('Lead.version does not move on re-scores: a form opened before the nightly re-score still saves', async () => {
+    const { scoringId, qualificationId } = await publishRules([visitedThisWeek], [qualifyAt(10)]);
+    const lead = await givenLead(t, { companySize: 10 });
+    const opened = ok(await gql(t, LEAD, { id: lead.id })).lead;
+    expect(opened).toMatchObject({ score: 0, stage: { key: 'lead' } });
+
+    // Activity-triggered scoring and the rules' own stage move.
+    ok(await gql(t, ACTIVITY, { id: lead.id, type: 'PAGE_VIEW' }));
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead).toMatchObject({
+      score: 10,
+      stage: { key: 'mql' },
+      version: opened.version,
+    });
+    // A publish re-scores every lead.
+    const more = ok(
+      await gql(t, SAVE, {
+        id: scoringId,
+        rules: [
+          visitedThisWeek,
+          {
+            ...bigCompany,
+            name: 'Small company',
+            conditions: { all: [{ fact: 'company_size', operator: 'lessThan', value: 50 }] },
+          },
+        ],
+        base: 1,
+      }),
+    ).saveRuleSetDraft.version;
+    await publishAndRescore(more.id);
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead).toMatchObject({ score: 30, version: opened.version });
+    // The nightly re-score, after the visit aged out of the 7-day window.
+    await t.dataSource.query("UPDATE activity SET occurred_at = occurred_at - interval '8 days' WHERE lead_id = $1", [
+      lead.id,
+    ]);
+    const nightly = await inTransaction(systemContext(t.dataSource), (tx) => createRescoreJob(tx, 'daily', null));
+    await runRescoreJob(t.dataSource, nightly.id);
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead).toMatchObject({ score: 20, version: opened.version });
+
+    // The form saves with the version it was opened with; the edit is what moves the version.
+    const saved = ok(
+      await gql(
+        t,
+        'mutation($id: ID!, $v: Int!) { updateLead(input: { id: $id, company: "Opened yesterday", expectedVersion: $v }) { company version } }',
+        { id: lead.id, v: opened.version },
+      ),
+    ).updateLead;
+    expect(saved).toEqual({ company: 'Opened yesterday', version: opened.version + 1 });
+    await retire(scoringId);
+    await retire(qualificationId);
+  });
+
+  test('a simulation predicts what publishing would do now: its before is the stored score, so aged facts show', async () => {
+    const scoringId = await newRuleSet('SCORING');
+    const scoring = ok(await gql(t, SAVE, { id: scoringId, rules: [visitedThisWeek] })).saveRuleSetDraft.version;
+    await publishAndRescore(scoring.id);
+    const lead = await givenLead(t, { companySize: 10 });
+    ok(await gql(t, ACTIVITY, { id: lead.id, type: 'PAGE_VIEW' }));
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.score).toBe(10);
+    // A week later the visit has aged out of the 7-day window; no re-score has run yet.
+    await t.dataSource.query("UPDATE activity SET occurred_at = occurred_at - interval '8 days' WHERE lead_id = $1", [
+      lead.id,
+    ]);
+    const renamed = {
+      ...visitedThisWeek,
+      event: { type: 'score', params: { points: 10, dimension: 'engagement', reason: 'recent visit' } },
+    };
+    const draft = ok(await gql(t, SAVE, { id: scoringId, rules: [renamed], base: 1 })).saveRuleSetDraft.version;
+    const simulation = ok(
+      await gql(
+        t,
+        `mutation($id: ID!) { simulateRuleSetVersion(versionId: $id) {
+          scoresBefore { max } mostChanged { leadId scoreBefore scoreAfter stageBefore stageAfter explanationBefore { score } explanationAfter { score } }
+        } }`,
+        { id: draft.id },
+      ),
+    ).simulateRuleSetVersion;
+    const predicted = simulation.mostChanged.find((changed: { leadId: string }) => changed.leadId === lead.id);
+    expect(predicted).toEqual({
+      leadId: lead.id,
+      scoreBefore: 10,
+      scoreAfter: 0,
+      stageBefore: 'lead',
+      stageAfter: 'lead',
+      explanationBefore: { score: 10 },
+      explanationAfter: { score: 0 },
+    });
+    expect(simulation.scoresBefore.max).toBeGreaterThanOrEqual(10);
+    // Publishing does exactly what was predicted, for every lead reported.
+    await publishAndRescore(draft.id);
+    for (const changed of simulation.mostChanged as Array<{ leadId: string; scoreAfter: number }>) {
+      expect(ok(await gql(t, LEAD, { id: changed.leadId })).lead.score).toBe(changed.scoreAfter);
+    }
+    await retire(scoringId);
+  });
+
+  test('lead quality by rule-set version counts every handed-over lead; the hand-over and accepted stages come from configuration', async () => {
+    const { scoringId, qualificationId, qualification } = await publishRules([bigCompany], [qualifyAt(20)]);
+    const campaign = await givenCampaign(t);
+    const byRule = await givenLead(t, { companySize: 900, campaignId: campaign.id });
+    expect(byRule.stage.key).toBe('mql');
+    const createdInSql = await givenLead(t, { campaignId: campaign.id, stage: 'sql' }, Role.OPS);
+    expect(createdInSql.stage.key).toBe('sql');
+    const movedPast = await givenLead(t, { campaignId: campaign.id });
+    ok(
+      await gql(t, 'mutation($id: ID!) { moveLeadToStage(leadId: $id, stage: "opportunity") { id } }', {
+        id: movedPast.id,
+      }),
+    );
+    await givenLead(t, { campaignId: campaign.id }); // never handed over
+    const QUALITY = `query($filter: LeadCohortFilter) { leadQuality(filter: $filter) {
+      total { leads handedOver reachedSqlShare } byRuleSetVersion { ruleSetVersionId leads handedOver }
+    } }`;
+    const report = ok(await gql(t, QUALITY, { filter: { campaignId: campaign.id } }, { as: Role.ANALYST })).leadQuality;
+    expect(report.total).toEqual({ leads: 4, handedOver: 3, reachedSqlShare: 2 / 3 });
+    expect(report.byRuleSetVersion).toEqual([
+      { ruleSetVersionId: null, leads: 2, handedOver: 2 },
+      { ruleSetVersionId: qualification.id, leads: 1, handedOver: 1 },
+    ]);
+
+    // Another funnel agreement: hand-over at `sql`, accepted at `opportunity`.
+    const saved = { ...config };
+    Object.assign(config, { handoverStageKey: 'sql', acceptedStageKey: 'opportunity' });
+    try {
+      const moved = ok(
+        await gql(t, QUALITY, { filter: { campaignId: campaign.id } }, { as: Role.ANALYST }),
+      ).leadQuality;
+      expect(moved.total).toEqual({ leads: 4, handedOver: 2, reachedSqlShare: 1 / 2 });
+      expect(moved.byRuleSetVersion).toEqual([{ ruleSetVersionId: null, leads: 2, handedOver: 2 }]);
+    } finally {
+      Object.assign(config, saved);
+    }
+    await retire(scoringId);
+    await retire(qualificationId);
+  });
+
+  test('a lead sales rejected re-qualifies only after its own activity: sales’ calls, emails and meetings do not count', async () => {
+    const { scoringId, qualificationId } = await publishRules([bigCompany], [qualifyAt(20)]);
+    const lead = await givenLead(t, { companySize: 900 });
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('mql');
+    ok(
+      await gql(
+        t,
+        'mutation($id: ID!) { submitFeedback(input: { leadId: $id, kind: LEAD_QUALITY, disposition: REJECTED, rejectionReason: NO_BUDGET }) { id } }',
+        { id: lead.id },
+        { as: Role.SALES },
+      ),
+    );
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('lead');
+    for (const type of ['CALL', 'EMAIL_SENT', 'MEETING']) {
+      ok(await gql(t, ACTIVITY, { id: lead.id, type }, { as: Role.SALES }));
+      expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('lead');
+    }
+    const nightly = await inTransaction(systemContext(t.dataSource), (tx) => createRescoreJob(tx, 'daily', null));
+    await runRescoreJob(t.dataSource, nightly.id);
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('lead');
+
+    ok(await gql(t, ACTIVITY, { id: lead.id, type: 'EMAIL_CLICK' }));
+    expect(ok(await gql(t, LEAD, { id: lead.id })).lead.stage.key).toBe('mql');
     await retire(scoringId);
     await retire(qualificationId);
   });

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { Role } from '../src/entities/enums';
 import { buildAppSchema } from '../src/schema/build-schema';
 import { countRows, gql, ok, startTestApp, unique, type TestApp } from './helpers';
@@ -284,4 +286,52 @@ describe('auditLog', () => {
     const tooMany = await gql(t, LOG, { first: 101 }, { as: Role.ADMIN });
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
+});
+
+describe('npm run token', () => {
+  const root = path.join(__dirname, '..');
+  function token(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', path.join(root, 'src', 'cli', 'token.ts'), ...args],
+        { cwd: root, env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'warn' }, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') reject(new Error(error.message));
+          else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+        },
+      );
+    });
+  }
+  const roleOf = async (name: string): Promise<string> =>
+    (await t.dataSource.query<Array<{ role: string }>>('SELECT role FROM "user" WHERE name = $1', [name]))[0]!.role;
+
+  test('never changes an existing user’s role without --change-role: another role is an error that says so', async () => {
+    const name = unique('cli');
+    const first = await token('--name', name, '--role', 'SALES');
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim()).toMatch(/\S{20,}/);
+    const tokens = await countRows(t, 'api_token');
+    const audits = await countRows(t, 'audit_entry');
+
+    const refused = await token('--name', name, '--role', 'admin');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`user ${name} is SALES, not ADMIN; nothing was changed`);
+    expect(refused.stderr).toContain('--change-role');
+    expect(refused.stdout).toBe('');
+    expect(await roleOf(name)).toBe('SALES');
+    expect(await countRows(t, 'api_token')).toBe(tokens);
+    expect(await countRows(t, 'audit_entry')).toBe(audits);
+
+    const same = await token('--name', name, '--role', 'SALES');
+    expect(same.code).toBe(0);
+
+    const roleChanges = () => countRows(t, 'audit_entry', "subject = 'user' AND action = 'update'");
+    const changesBefore = await roleChanges();
+    const changed = await token('--name', name, '--role', 'ADMIN', '--change-role');
+    expect(changed.code).toBe(0);
+    expect(changed.stderr).toContain(`changed the role of ${name} from SALES to ADMIN`);
+    expect(await roleOf(name)).toBe('ADMIN');
+    expect(await roleChanges()).toBe(changesBefore + 1);
+  }, 180_000);
 });

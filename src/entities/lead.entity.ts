@@ -146,7 +146,10 @@ export class Lead {
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
 
-  @Field(() => Int, { description: 'Incremented on every change; pass it back to detect concurrent edits.' })
+  @Field(() => Int, {
+    description:
+      'Incremented when a client-editable field changes: a field of updateLead / upsertLead (email, name, company, job title, industry, company size, country, source, campaign, persona, owner, deal value, attributes) or the stage moved by hand (moveLeadToStage, a sales verdict). Scores, the score explanation and the rules’ automatic stage moves (on a mutation, a publish, an activity or the nightly re-score) do not change it. Pass it back as `expectedVersion` to detect concurrent edits.',
+  })
   @VersionColumn()
   version: number;
 }

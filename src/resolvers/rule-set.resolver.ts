@@ -21,7 +21,7 @@ import {
 import { getRescoreJobOrThrow, listRecentRescoreJobs } from '../services/rescore.service';
 import {
   createRuleSet,
-  diffRules,
+  diffVersions,
   getRuleSetOrThrow,
   listRuleSets,
   listVersions,
@@ -107,7 +107,7 @@ export class RuleSetResolver {
   @Authorized(Access.WRITE_FUNNEL)
   @Mutation(() => SaveRuleSetDraftPayload, {
     description:
-      'Validates and saves a new draft version. `baseVersion` is the version you started from (null for the first).',
+      'Validates and saves a new draft version. `baseVersion` is the version you started from (null for the first). Omitted `caps` and `testCases` carry over from that version; an explicit null (caps) or [] (test cases) clears them.',
   })
   saveRuleSetDraft(
     @Ctx() ctx: Context,
@@ -187,7 +187,8 @@ export class RuleSetVersionResolver {
 
   @FieldResolver(() => RuleDiffType, {
     nullable: true,
-    description: 'Rules added, removed and changed since another version (the previous one by default).',
+    description:
+      'Rules, caps and test cases added, removed and changed since another version (the previous one by default).',
   })
   async diff(
     @Root() version: RuleSetVersion,
@@ -196,7 +197,7 @@ export class RuleSetVersionResolver {
   ): Promise<RuleDiffType | null> {
     const number = against ?? version.number - 1;
     const other = (await listVersions(ctx, version.ruleSetId)).find((candidate) => candidate.number === number);
-    return other ? diffRules(other.rules, version.rules) : null;
+    return other ? diffVersions(other, version) : null;
   }
 
   @FieldResolver(() => [TestCaseResultType], { description: 'The version’s test cases, run now.' })

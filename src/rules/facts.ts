@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { StageKind } from '../entities/enums';
+import { SALES_ACTIVITY_TYPES, type StageKind } from '../entities/enums';
 import {
   ACTIVITY_FACT_TYPES,
   ACTIVITY_WINDOWS,
@@ -22,7 +22,7 @@ export interface LeadState {
   stageCause: string | null;
   /** The lead was sent back to an earlier stage (by sales or their feedback): recycled. */
   movedBack: boolean;
-  /** Whether an activity happened after the lead entered its current stage. */
+  /** Whether the lead did something (not a sales contact attempt) after it entered its current stage. */
   activeSinceStageEntered: boolean;
   fitScore: number;
   engagementScore: number;
@@ -66,7 +66,8 @@ CROSS JOIN LATERAL (
       (count(*) FILTER (WHERE a.type = 'PAGE_VIEW' AND a.occurred_at > $2::timestamptz - interval '30 days'
         AND a.metadata->>'url' LIKE '%/pricing%'))::int AS pricing_page_views_30d,
       floor(extract(epoch FROM ($2::timestamptz - max(a.occurred_at))) / 86400)::int AS days_since_last_activity,
-      coalesce(bool_or(a.occurred_at > l.stage_entered_at), false) AS active_since_stage_entered
+      coalesce(bool_or(a.occurred_at > l.stage_entered_at AND a.type NOT IN (${SALES_ACTIVITY_TYPES.map((type) => `'${type}'`).join(', ')})), false)
+        AS active_since_stage_entered
   FROM activity a WHERE a.lead_id = l.id AND a.occurred_at <= $2::timestamptz
 ) act
 LEFT JOIN LATERAL (

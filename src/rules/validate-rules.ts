@@ -8,10 +8,15 @@ export interface RuleProblem {
   message: string;
 }
 
+/**
+ * The limits as the README and the messages state them; each is checked at the limit and one
+ * past it (test/rule-validation.test.ts). `depth` counts the top group as level 1 and a condition
+ * as a level of its own; `conditionsPerRule` counts conditions, not the groups around them.
+ */
 export const RULE_LIMITS = {
   rules: 200,
   depth: 5,
-  nodesPerRule: 50,
+  conditionsPerRule: 50,
   listValues: 100,
   points: 1000,
   rank: 1000,
@@ -85,19 +90,19 @@ class Checker {
         );
       }
       if (rule.conditions === undefined) this.add(`${path}.conditions`, 'MISSING', 'a rule needs conditions');
-      else this.node(rule.conditions, `${path}.conditions`, 1, { count: 0 }, true);
+      else this.node(rule.conditions, `${path}.conditions`, 1, { conditions: 0 }, true);
       this.event(rule.event, `${path}.event`);
     });
   }
 
   /** A boolean node (`all`, `any`, `not`) or, below the top, a condition on a fact. */
-  node(node: Json, path: string, depth: number, nodes: { count: number }, top: boolean): void {
-    nodes.count += 1;
-    if (nodes.count === RULE_LIMITS.nodesPerRule + 1) {
-      this.add(path, 'TOO_MANY_NODES', `a rule may have at most ${RULE_LIMITS.nodesPerRule} conditions and groups`);
-    }
+  node(node: Json, path: string, depth: number, counted: { conditions: number }, top: boolean): void {
     if (depth > RULE_LIMITS.depth) {
-      this.add(path, 'TOO_DEEP', `conditions may nest at most ${RULE_LIMITS.depth} levels`);
+      this.add(
+        path,
+        'TOO_DEEP',
+        `conditions may nest at most ${RULE_LIMITS.depth} levels (the top group is level 1, a condition is a level)`,
+      );
       return;
     }
     if (!isObject(node)) {
@@ -118,7 +123,13 @@ class Checker {
         );
       else if ('condition' in node)
         this.add(`${path}.condition`, 'UNKNOWN_KEY', 'shared condition references are not supported');
-      else this.condition(node, path);
+      else {
+        counted.conditions += 1;
+        if (counted.conditions === RULE_LIMITS.conditionsPerRule + 1) {
+          this.add(path, 'TOO_MANY_NODES', `a rule may have at most ${RULE_LIMITS.conditionsPerRule} conditions`);
+        }
+        this.condition(node, path);
+      }
       return;
     }
     if (groups.length > 1) {
@@ -135,7 +146,7 @@ class Checker {
     if (key === 'not') {
       if (Array.isArray(children))
         this.add(`${path}.not`, 'NOT_AN_OBJECT', '`not` takes one condition or group, not a list');
-      else this.node(children, `${path}.not`, depth + 1, nodes, false);
+      else this.node(children, `${path}.not`, depth + 1, counted, false);
       return;
     }
     if (!Array.isArray(children)) {
@@ -145,22 +156,30 @@ class Checker {
     if (children.length === 0) {
       this.add(`${path}.${key}`, 'EMPTY_GROUP', `an empty \`${key}\` is always true and would fire for every lead`);
     }
-    children.forEach((child, index) => this.node(child, `${path}.${key}[${index}]`, depth + 1, nodes, false));
+    children.forEach((child, index) => this.node(child, `${path}.${key}[${index}]`, depth + 1, counted, false));
   }
 
   condition(condition: Record<string, Json>, path: string): void {
     this.onlyKeys(condition, ['fact', 'operator', 'value'], path);
     const factName = condition.fact;
     const definition = typeof factName === 'string' ? factDefinition(factName) : undefined;
-    if (typeof factName !== 'string' || definition === undefined) {
-      this.add(`${path}.fact`, 'UNKNOWN_FACT', `unknown fact ${JSON.stringify(factName)}; see factCatalog`);
-    }
-    const type: FactType | 'any' = definition === 'attribute' || definition === undefined ? 'any' : definition.type;
     const operator = condition.operator;
-    if (typeof operator !== 'string' || !Object.values(OPERATORS_BY_TYPE).some((ops) => ops.includes(operator))) {
+    const knownOperator =
+      typeof operator === 'string' && Object.values(OPERATORS_BY_TYPE).some((ops) => ops.includes(operator));
+    const unknownOperator = (): void =>
       this.add(`${path}.operator`, 'UNKNOWN_OPERATOR', `unknown operator ${JSON.stringify(operator)}`);
+    if (typeof factName !== 'string' || definition === undefined) {
+      // A misspelt fact is one problem: its type is unknown, so the operator and value cannot be
+      // judged against it (they would only add problems that fixing the name makes go away).
+      this.add(`${path}.fact`, 'UNKNOWN_FACT', `unknown fact ${JSON.stringify(factName)}; see factCatalog`);
+      if (!knownOperator) unknownOperator();
       return;
     }
+    if (!knownOperator) {
+      unknownOperator();
+      return;
+    }
+    const type: FactType | 'any' = definition === 'attribute' ? 'any' : definition.type;
     if (!OPERATORS_BY_TYPE[type].includes(operator)) {
       this.add(
         `${path}.operator`,

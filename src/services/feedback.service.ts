@@ -49,7 +49,7 @@ function assertShape(input: SubmitFeedbackInput): void {
  * follows from the verdict, not from the stages' manual-entry roles.
  *
  * Stores the feedback and, for a disposition, moves the lead in the same transaction: ACCEPTED to
- * `sql`, REJECTED back to the nurture stage. A disposition is sales' verdict on a hand-over, so it
+ * the accepted stage (ACCEPTED_STAGE, `sql`), REJECTED back to the nurture stage. A disposition is sales' verdict on a hand-over, so it
  * applies only to a lead in the hand-over stage (`mql`, HANDOVER_STAGE): one verdict per hand-over,
  * and a lead that is already further (or was never handed over) cannot be sent back by mistake.
  */
@@ -95,7 +95,11 @@ async function assertHandedOver(tx: Context, lead: Lead): Promise<void> {
 
 async function applyDisposition(tx: Context, lead: Lead, input: SubmitFeedbackInput): Promise<void> {
   const accepted = input.disposition === FeedbackDisposition.ACCEPTED;
-  const target = await stageByKeyOrThrow(tx, accepted ? 'sql' : config.nurtureStageKey, 'input.disposition');
+  const target = await stageByKeyOrThrow(
+    tx,
+    accepted ? config.acceptedStageKey : config.nurtureStageKey,
+    'input.disposition',
+  );
   if (lead.stageId === target.id) return;
   const reason = accepted ? 'accepted by sales' : `rejected by sales: ${input.rejectionReason}`;
   await enterStage(tx, lead, target, TransitionCause.FEEDBACK, input.comment ? `${reason}: ${input.comment}` : reason);

@@ -28,11 +28,52 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** Timestamps come back from JSON as strings; the answer's `...At` fields are Dates again. */
-function revive(response: unknown): unknown {
-  return JSON.parse(JSON.stringify(response), (key, value: unknown) =>
-    key.endsWith('At') && typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value) : value,
-  ) as unknown;
+type Path = Array<string | number>;
+
+/** Where the answer holds Dates: JSON turns them into strings, and only these become Dates again. */
+function datePaths(value: unknown, path: Path = [], found: Path[] = []): Path[] {
+  if (value instanceof Date) found.push(path);
+  else if (Array.isArray(value)) value.forEach((item, index) => datePaths(item, [...path, index], found));
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) datePaths(item, [...path, key], found);
+  }
+  return found;
+}
+
+/** The stored form of an answer: its JSON and the paths of its Dates. */
+interface StoredAnswer {
+  answer: unknown;
+  datePaths: Path[];
+}
+
+function storedAnswer(answer: unknown): StoredAnswer {
+  return { answer, datePaths: datePaths(answer) };
+}
+
+/**
+ * The first answer again, exactly: the Dates it held are Dates, every string stays a string (a
+ * custom attribute `followUpAt: "2026-03-01"` is not a timestamp). Rows stored before the paths
+ * were kept (within the 24 hours after the upgrade) had their `...At` strings revived.
+ */
+function replayedAnswer(stored: unknown): unknown {
+  if (stored === null || typeof stored !== 'object' || !('datePaths' in stored) || !('answer' in stored)) {
+    return JSON.parse(JSON.stringify(stored), (key, value: unknown) =>
+      key.endsWith('At') && typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value) : value,
+    ) as unknown;
+  }
+  const { answer, datePaths: paths } = stored as StoredAnswer;
+  let root = answer;
+  for (const path of paths) {
+    if (path.length === 0) {
+      root = new Date(root as string);
+      continue;
+    }
+    let parent = root as Record<string | number, unknown>;
+    for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+    const last = path[path.length - 1]!;
+    parent[last] = new Date(parent[last] as string);
+  }
+  return root;
 }
 
 /**
@@ -86,10 +127,13 @@ export async function withIdempotencyKey<T>(
         );
       }
       logger.debug({ operation, requestId: ctx.requestId }, 'answered a retry from its idempotency key');
-      return revive(stored.response) as T;
+      return replayedAnswer(stored.response) as T;
     }
     const result = await work(tx);
-    await manager.query('UPDATE idempotency_key SET response = $2 WHERE id = $1', [claim.id, JSON.stringify(result)]);
+    await manager.query('UPDATE idempotency_key SET response = $2 WHERE id = $1', [
+      claim.id,
+      JSON.stringify(storedAnswer(result)),
+    ]);
     return result;
   });
 }

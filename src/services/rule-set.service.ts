@@ -188,7 +188,13 @@ export async function saveRuleSetDraft(
         { field: 'baseVersion', latestVersion: latestNumber },
       );
     }
-    const content = { rules: input.rules, caps: input.caps ?? null, testCases: input.testCases ?? [] };
+    // Omitted caps or test cases carry over from the version the editor started from (the latest);
+    // an explicit null or [] clears them. A save that sends only rules keeps the safety nets.
+    const content = {
+      rules: input.rules,
+      caps: input.caps === undefined ? (latest?.caps ?? null) : input.caps,
+      testCases: input.testCases === undefined ? (latest?.testCases ?? []) : (input.testCases ?? []),
+    };
     const problems = await checkRuleSet(tx, ruleSet.kind, content);
     if (problems.length > 0) throw invalid(problems);
     const repo = repositoryOf(tx, RuleSetVersion);
@@ -209,7 +215,7 @@ export async function saveRuleSetDraft(
     await recordAudit(tx, 'rule_set', ruleSet.id, 'save_draft', latest ? { number: latest.number } : null, {
       number: version.number,
       checksum: version.checksum,
-      diff: latest ? diffRules(latest.rules, version.rules) : null,
+      diff: latest ? diffVersions(latest, version) : null,
     });
     return { version, testResults: await runTestCases(compiledOf(ruleSet, version), version.testCases) };
   });
@@ -307,14 +313,20 @@ export interface RuleDiff {
   added: string[];
   removed: string[];
   changed: string[];
+  capsChanged: boolean;
+  capsBefore: unknown;
+  capsAfter: unknown;
+  testCasesAdded: string[];
+  testCasesRemoved: string[];
+  testCasesChanged: string[];
 }
 
-/** Rules by name: added, removed, and those whose conditions, event or priority differ. */
-export function diffRules(before: unknown[], after: unknown[]): RuleDiff {
-  const byName = (rules: unknown[]): Map<string, string> =>
+/** Named items (rules, test cases): added, removed, and those whose content differs. */
+function diffByName(before: unknown[], after: unknown[]): { added: string[]; removed: string[]; changed: string[] } {
+  const byName = (items: unknown[]): Map<string, string> =>
     new Map(
-      rules.map((rule) => {
-        const { name, ...rest } = rule as { name: string };
+      items.map((item) => {
+        const { name, ...rest } = item as { name: string };
         return [name, canonicalJson(rest)];
       }),
     );
@@ -324,6 +336,27 @@ export function diffRules(before: unknown[], after: unknown[]): RuleDiff {
     added: [...b.keys()].filter((name) => !a.has(name)),
     removed: [...a.keys()].filter((name) => !b.has(name)),
     changed: [...b.keys()].filter((name) => a.has(name) && a.get(name) !== b.get(name)),
+  };
+}
+
+/**
+ * What changed between two versions: rules by name (conditions, event or priority), the caps,
+ * and the test cases by name. Publishing a version changes all three, so the diff shows all three.
+ */
+export function diffVersions(
+  before: Pick<RuleSetVersion, 'rules' | 'caps' | 'testCases'>,
+  after: Pick<RuleSetVersion, 'rules' | 'caps' | 'testCases'>,
+): RuleDiff {
+  const rules = diffByName(before.rules, after.rules);
+  const testCases = diffByName(before.testCases ?? [], after.testCases ?? []);
+  return {
+    ...rules,
+    capsChanged: canonicalJson(before.caps ?? null) !== canonicalJson(after.caps ?? null),
+    capsBefore: before.caps ?? null,
+    capsAfter: after.caps ?? null,
+    testCasesAdded: testCases.added,
+    testCasesRemoved: testCases.removed,
+    testCasesChanged: testCases.changed,
   };
 }
 
@@ -346,7 +379,7 @@ export async function validateRuleSetContent(
     ruleSetName: 'validate',
     kind,
     number: 0,
-    caps: (content.caps ?? null),
+    caps: content.caps ?? null,
     rules: content.rules as unknown[],
   });
   return {

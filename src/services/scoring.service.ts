@@ -24,7 +24,8 @@ export interface ScoringSummary {
 /**
  * Where a qualify rule may move a lead: forward only, never out of a closed (won or lost) stage,
  * so no rule undoes a later stage that sales set by hand. A lead that sales sent back (rejected
- * or moved to an earlier stage) is recycled: the rules re-qualify it only after new activity.
+ * or moved to an earlier stage) is recycled: the rules re-qualify it only after new lead-side
+ * activity; sales' own calls, emails and meetings do not count.
  */
 export function automaticTarget(
   state: LeadState,
@@ -150,7 +151,9 @@ function scoresDiffer(state: LeadState, evaluation: Evaluation): boolean {
  * Writes what changed. A lead whose scores, stage and explanation (by digest) are what is stored
  * already is left alone, so a daily re-score writes only the leads whose facts moved; its
  * `scoredAt` stays at the evaluation that last changed something. The rows go to PostgreSQL as
- * one JSON document rather than arrays of escaped strings.
+ * one JSON document rather than arrays of escaped strings. `version` is left alone: scores and
+ * the rules' own stage moves are not client-editable (see Lead.version), so a form opened before
+ * a re-score still saves.
  */
 async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promise<void> {
   const db = managerOf(tx);
@@ -174,7 +177,6 @@ async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promis
        scored_at = $2, score_explanation = u.explanation,
        stage_id = coalesce(u.stage_id, l.stage_id),
        stage_entered_at = CASE WHEN u.stage_id IS NULL THEN l.stage_entered_at ELSE $2 END,
-       version = l.version + CASE WHEN u.changed THEN 1 ELSE 0 END,
        updated_at = CASE WHEN u.changed THEN now() ELSE l.updated_at END
      FROM jsonb_to_recordset($1::jsonb)
        AS u(id uuid, fit int, engagement int, score int, explanation jsonb, stage_id uuid, changed bool)

@@ -39,7 +39,8 @@ export interface ChangedLead {
   scoreAfter: number;
   stageBefore: string;
   stageAfter: string;
-  explanationBefore: ScoreExplanation;
+  /** The stored explanation (null: never scored); filled in for the leads reported. */
+  explanationBefore: ScoreExplanation | null;
   explanationAfter: ScoreExplanation;
 }
 
@@ -88,10 +89,12 @@ function firedRules(evaluation: Evaluation, versionIds: Set<string>): string[] {
 }
 
 /**
- * Runs a version (usually a draft) against existing leads without writing anything: each lead is
- * evaluated at the same moment under the rules in force ("before") and with this version in place
- * of its rule set's active one ("after"). Reports stage moves as a from-to matrix, the score
- * distributions, each rule's fire rate and the leads whose score changes most.
+ * Runs a version (usually a draft) against existing leads without writing anything, predicting
+ * what publishing it would do now: "before" is each lead's stored score and stage, "after" its
+ * evaluation now with this version in place of its rule set's active one, so drift since the last
+ * evaluation (a visit aged out of a 7-day window) shows too. Reports stage moves as a from-to
+ * matrix, the score distributions, each rule's fire rate (before: the rules in force, evaluated
+ * now) and the leads whose score changes most.
  */
 export async function simulateRuleSetVersion(
   ctx: Context,
@@ -143,22 +146,22 @@ export async function simulateRuleSetVersion(
     for (const state of states) {
       const before = await evaluate(active.scoring, active.qualification, state.facts, at, 'fast');
       const next = await evaluate(after.scoring, after.qualification, state.facts, at, 'fast');
-      const stageBefore = automaticTarget(state, before, stages)?.key ?? state.stageKey;
+      const stageBefore = state.stageKey;
       const stageAfter = automaticTarget(state, next, stages)?.key ?? state.stageKey;
       if (stageBefore !== stageAfter)
         moves.set(`${stageBefore}\u0000${stageAfter}`, (moves.get(`${stageBefore}\u0000${stageAfter}`) ?? 0) + 1);
-      scoresBefore.push(before.score);
+      scoresBefore.push(state.score);
       scoresAfter.push(next.score);
       for (const rule of firedRules(before, beforeIds)) firedBefore.set(rule, (firedBefore.get(rule) ?? 0) + 1);
       for (const rule of firedRules(next, afterIds)) firedAfter.set(rule, (firedAfter.get(rule) ?? 0) + 1);
-      if (before.score !== next.score || stageBefore !== stageAfter) {
+      if (state.score !== next.score || stageBefore !== stageAfter) {
         changed.push({
           leadId: state.id,
-          scoreBefore: before.score,
+          scoreBefore: state.score,
           scoreAfter: next.score,
           stageBefore,
           stageAfter,
-          explanationBefore: before.explanation,
+          explanationBefore: null,
           explanationAfter: next.explanation,
         });
         // Keep only the most changed, so memory stays flat over a million leads.
@@ -170,6 +173,14 @@ export async function simulateRuleSetVersion(
     }
   }
   changed.sort((a, b) => Math.abs(b.scoreAfter - b.scoreBefore) - Math.abs(a.scoreAfter - a.scoreBefore));
+  const mostChanged = changed.slice(0, 10);
+  const stored: Array<{ id: string; explanation: ScoreExplanation | null }> = await db.query(
+    'SELECT id, score_explanation AS explanation FROM lead WHERE id = ANY($1::uuid[])',
+    [mostChanged.map((lead) => lead.leadId)],
+  );
+  for (const lead of mostChanged) {
+    lead.explanationBefore = stored.find((row) => row.id === lead.leadId)?.explanation ?? null;
+  }
   const rules = new Set([
     ...firedBefore.keys(),
     ...firedAfter.keys(),
@@ -197,7 +208,7 @@ export async function simulateRuleSetVersion(
         rateBefore: rate(firedBefore.get(rule) ?? 0),
         rateAfter: rate(firedAfter.get(rule) ?? 0),
       })),
-    mostChanged: changed.slice(0, 10),
+    mostChanged,
     ms: Date.now() - started,
   };
 }

@@ -35,25 +35,39 @@ export async function createUser(
   });
 }
 
-/** Used by `npm run token`: finds the user by name (creating it if new) and issues a token. */
+/**
+ * Used by `npm run token`: finds the user by name (creating it if new) and issues a token. An
+ * existing user keeps their role: asking for another one is a CONFLICT that changes nothing,
+ * unless `changeRole` says the change is meant (then it is made and audited).
+ */
 export async function issueTokenFor(
   ctx: Context,
   name: string,
   role: Role,
-): Promise<{ token: string; user: User; created: boolean }> {
+  options: { changeRole?: boolean } = {},
+): Promise<{ token: string; user: User; created: boolean; roleChangedFrom: Role | null }> {
   return inTransaction(ctx, async (tx) => {
     const repo = repositoryOf(tx, User);
     let user = await repo.findOneBy({ name });
     const created = !user;
     if (!user) user = await createUser(tx, { name, role });
+    let roleChangedFrom: Role | null = null;
     if (user.role !== role) {
+      if (!options.changeRole) {
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          `user ${name} is ${user.role}, not ${role}; nothing was changed. To change their role, run it again with --change-role`,
+          { field: 'role', currentRole: user.role },
+        );
+      }
       const before = { ...user };
+      roleChangedFrom = user.role;
       user.role = role;
       await repo.save(user);
       await recordAudit(tx, 'user', user.id, 'update', before, user);
     }
     const { token } = await createApiToken(tx, user.id, { label: 'cli' });
-    return { token, user, created };
+    return { token, user, created, roleChangedFrom };
   });
 }
 

@@ -23,11 +23,14 @@ export class CampaignAttribution {
   leads: number;
 
   @Field(() => Float, {
-    description: 'Leads that reached `mql` (entered it or any later open or won stage), credit-weighted.',
+    description:
+      'Leads that reached the hand-over stage (HANDOVER_STAGE, `mql` by default) (entered it or any later open or won stage), credit-weighted.',
   })
   mqls: number;
 
-  @Field(() => Float, { description: 'Leads that reached `sql`, credit-weighted.' })
+  @Field(() => Float, {
+    description: 'Leads that reached the accepted stage (ACCEPTED_STAGE, `sql` by default), credit-weighted.',
+  })
   sqls: number;
 
   @Field(() => Float, { description: 'Leads that entered a WON stage, credit-weighted.' })
@@ -75,7 +78,7 @@ export class CampaignPerformance {
   @Field(() => Float, {
     nullable: true,
     description:
-      'Spend counted against the window: the budget spread evenly over the campaign’s run [startsAt, endsAt], the part inside [createdFrom, createdTo); the whole budget when the run or the window is open-ended. Null without a budget.',
+      'Spend counted against the window [createdFrom, createdTo): the budget spread evenly over the campaign’s run [startsAt, endsAt], the part of the run inside the window. An open end of the window is unbounded on that side: with only createdFrom, the run from createdFrom on; with only createdTo, the run before createdTo; with neither, the whole budget. A run without startsAt or endsAt cannot be spread: its whole budget counts for any window. A run that starts and ends at one instant counts whole when that instant is in the window, else 0. Null without a budget.',
   })
   cost: number | null;
 

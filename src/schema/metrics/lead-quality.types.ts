@@ -15,14 +15,17 @@ export class LeadQualityGroup {
   @Field(() => ID, {
     nullable: true,
     description:
-      'By rule-set version: the version whose qualify rule first moved the lead into `mql` (null: moved by hand or imported there).',
+      'By rule-set version: the version whose qualify rule first moved the lead into the hand-over stage (HANDOVER_STAGE, `mql` by default) or a later open or won stage (null, "no rule version": that move was by hand, by an import or at creation).',
   })
   ruleSetVersionId: string | null;
 
   @Field(() => Int)
   leads: number;
 
-  @Field(() => Int, { description: 'Leads handed to sales: they reached `mql`.' })
+  @Field(() => Int, {
+    description:
+      'Leads handed to sales: they reached the hand-over stage (HANDOVER_STAGE, `mql` by default), as in the funnel (entered it or any later open or won stage).',
+  })
   handedOver: number;
 
   @Field(() => Int, { description: 'ACCEPTED verdicts.' })
@@ -37,7 +40,10 @@ export class LeadQualityGroup {
   @Field(() => Float, { nullable: true, description: 'rejected / (accepted + rejected); null without verdicts.' })
   rejectionRate: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Leads that reached `sql` / handedOver.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Leads that reached the accepted stage (ACCEPTED_STAGE, `sql` by default) / handedOver.',
+  })
   reachedSqlShare: number | null;
 
   @Field(() => Float, { nullable: true, description: 'Leads that entered a WON stage / handedOver.' })
@@ -64,7 +70,10 @@ export class ScoringRuleQuality {
   @Field(() => Int, { description: 'Of those, leads with at least one REJECTED verdict.' })
   rejectedLeads: number;
 
-  @Field(() => Int, { description: 'Of those, leads that reached `sql` (as in the funnel).' })
+  @Field(() => Int, {
+    description:
+      'Of those, leads that reached the accepted stage (ACCEPTED_STAGE, `sql` by default) (as in the funnel).',
+  })
   reachedSql: number;
 
   @Field(() => Int, { description: 'Of those, leads that entered a WON stage.' })
@@ -95,7 +104,7 @@ export class LeadQualityReport {
 
   @Field(() => [LeadQualityGroup], {
     description:
-      'Handed-over leads (reached `mql`) grouped by the rule-set version whose qualify rule first moved them into `mql`, most leads first; rejection reasons are not broken down here.',
+      'Every handed-over lead (reached the hand-over stage (HANDOVER_STAGE, `mql` by default)), grouped by the rule-set version whose qualify rule first moved it into that stage or past it; leads handed over by hand, by an import or at creation (including those that skipped the hand-over stage) form the group with ruleSetVersionId null. The groups add up to total.handedOver. Most leads first; rejection reasons are not broken down here.',
   })
   byRuleSetVersion: LeadQualityGroup[];
 

@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { RescoreJob } from '../../entities/rescore-job.entity';
 import { RuleSetVersion } from '../../entities/rule-set-version.entity';
@@ -82,18 +83,37 @@ export class PublishRuleSetPayload {
 }
 
 @ObjectType({
-  description: 'Rules by name that were added, removed or changed between two versions.',
+  description:
+    'What differs between two versions: rules and test cases by name (added, removed, changed) and the caps. Publishing puts all of it in force.',
   simpleResolvers: true,
 })
 export class RuleDiffType {
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Rules by name.' })
   added: string[];
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Rules by name.' })
   removed: string[];
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Rules by name whose conditions, event or priority differ.' })
   changed: string[];
+
+  @Field({ description: 'Whether the caps differ (one side may have none).' })
+  capsChanged: boolean;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Caps of the other version (null: none).' })
+  capsBefore: unknown;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Caps of this version (null: none).' })
+  capsAfter: unknown;
+
+  @Field(() => [String], { description: 'Test cases by name.' })
+  testCasesAdded: string[];
+
+  @Field(() => [String], { description: 'Test cases by name.' })
+  testCasesRemoved: string[];
+
+  @Field(() => [String], { description: 'Test cases by name whose facts or expectation differ.' })
+  testCasesChanged: string[];
 }
 
 @ObjectType({ simpleResolvers: true })
@@ -155,7 +175,7 @@ export class RuleFireRateType {
   @Field()
   rule: string;
 
-  @Field(() => Int, { description: 'Leads on which the rule fires under the version in force.' })
+  @Field(() => Int, { description: 'Leads on which the rule fires under the version in force, evaluated now.' })
   firedBefore: number;
 
   @Field(() => Int, { description: 'Leads on which it fires with the simulated version.' })
@@ -185,8 +205,8 @@ export class ChangedLeadType {
   @Field()
   stageAfter: string;
 
-  @Field(() => ScoreExplanationType)
-  explanationBefore: ScoreExplanationType;
+  @Field(() => ScoreExplanationType, { nullable: true, description: 'As stored on the lead (null: never scored).' })
+  explanationBefore: ScoreExplanationType | null;
 
   @Field(() => ScoreExplanationType)
   explanationAfter: ScoreExplanationType;
@@ -194,7 +214,7 @@ export class ChangedLeadType {
 
 @ObjectType({
   description:
-    'A dry run of a version against existing leads, nothing written. "Before" is each lead evaluated now under the versions in force; "after" is the same evaluation with the simulated version in place of its rule set’s active one.',
+    'A dry run of a version against existing leads, nothing written: what publishing it would do now. "Before" is each lead’s stored score and stage; "after" is the lead evaluated now with the simulated version in place of its rule set’s active one (and the other versions in force), so drift since the last evaluation (activity aged out of a 7, 30 or 90-day window) shows in the prediction.',
   simpleResolvers: true,
 })
 export class SimulationType {

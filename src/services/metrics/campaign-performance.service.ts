@@ -1,3 +1,4 @@
+import { config } from '../../config';
 import type { Context } from '../../context';
 import { managerOf } from '../../context';
 import { Conditions, columnsOf, selectRows } from '../../db/select';
@@ -57,22 +58,40 @@ export interface CampaignPerformanceFigures {
   linear: AttributionFigures;
 }
 
-/** Masks of the stages that mean "reached mql", "reached sql" and "won", read against the current funnel. */
-export function outcomeMasks(stages: FunnelStage[]): { mql: string; sql: string; won: string } {
-  const reach = (key: string): bigint => {
+export interface OutcomeMasks {
+  /** Reached the hand-over stage (HANDOVER_STAGE): entered it or any later open or won stage. */
+  handover: string;
+  /** Reached the stage sales accepts leads into (ACCEPTED_STAGE). */
+  accepted: string;
+  won: string;
+  /** Ids of the stages that count as reaching the hand-over stage. */
+  handoverStageIds: string[];
+}
+
+/**
+ * Masks of the stages that mean "handed over", "accepted by sales" and "won", read against the
+ * current funnel; the first two stages come from configuration, never from a key in the code.
+ */
+export function outcomeMasks(stages: FunnelStage[]): OutcomeMasks {
+  const reach = (key: string): FunnelStage[] => {
     const stage = stageByKey(stages, key);
-    return stage ? maskOf(reachStages(stages, stage)) : 0n;
+    return stage ? reachStages(stages, stage) : [];
   };
+  const handover = reach(config.handoverStageKey);
   return {
-    mql: bigintSql(reach('mql')),
-    sql: bigintSql(reach('sql')),
+    handover: bigintSql(maskOf(handover)),
+    accepted: bigintSql(maskOf(reach(config.acceptedStageKey))),
     won: bigintSql(maskOf(stages.filter((stage) => stage.kind === StageKind.WON))),
+    handoverStageIds: handover.map((stage) => stage.id),
   };
 }
 
 /**
- * The budget share spent in the window: the budget spread evenly over the campaign's run
- * [startsAt, endsAt]; the whole budget when the run or the window is open-ended.
+ * The budget share spent in the window [from, to): the budget spread evenly over the campaign's
+ * run [startsAt, endsAt], the part of the run inside the window. An open end of the window has no
+ * bound on that side (the part of the run after `from`, or before `to`); with neither end, the
+ * whole budget. A run without both dates cannot be spread and counts whole. The `cost` field's
+ * description says the same; a test holds them together.
  */
 export function costInWindow(
   campaign: Campaign,
@@ -167,10 +186,10 @@ export async function campaignPerformance(
       db,
       `SELECT c.campaign_id,
          sum(c.first_touch_leads) AS ft_leads, sum(c.credit) AS lin_leads,
-         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.mql} <> 0) AS ft_mqls,
-         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.mql} <> 0) AS lin_mqls,
-         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.sql} <> 0) AS ft_sqls,
-         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.sql} <> 0) AS lin_sqls,
+         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.handover} <> 0) AS ft_mqls,
+         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.handover} <> 0) AS lin_mqls,
+         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.accepted} <> 0) AS ft_sqls,
+         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.accepted} <> 0) AS lin_sqls,
          sum(c.first_touch_leads) FILTER (WHERE ${won}) AS ft_customers,
          sum(c.credit) FILTER (WHERE ${won}) AS lin_customers,
          sum(c.first_touch_deal) FILTER (WHERE ${won}) AS ft_revenue,

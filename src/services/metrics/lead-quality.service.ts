@@ -61,8 +61,8 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
     selectRows<Record<string, unknown>>(
       db,
       `SELECT ${dimension} AS dimension, f.campaign_id, f.persona_id, count(*) AS leads,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.mql} <> 0) AS handed_over,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.sql} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.handover} <> 0) AS handed_over,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
          count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
          sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
        FROM lead_fact f ${where.where()} GROUP BY ${sets}`,
@@ -108,19 +108,23 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
   };
   const groups = rows.map((row) => ({ dimension: row.dimension as Dimension, figures: toFigures(row) }));
   const [versionRows, ruleRows] = await Promise.all([
-    // The version whose qualify rule first moved each handed-over lead into `mql`.
+    // Every handed-over lead, by the version whose qualify rule first moved it into the hand-over
+    // stage or past it; null (no rule version) when that move was by hand, an import or creation.
+    // The stage ids are the funnel's own uuids, not input.
     selectRows<Record<string, unknown>>(
       db,
       `SELECT 'version' AS dimension, q.version_id, count(*) AS leads, count(*) AS handed_over,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.sql} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
          count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
          sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
        FROM lead_fact f
-       CROSS JOIN LATERAL (
-         SELECT t.rule_set_version_id AS version_id FROM stage_transition t JOIN funnel_stage s ON s.id = t.to_stage_id
-         WHERE t.lead_id = f.lead_id AND s.key = 'mql' ORDER BY t.at, t.id LIMIT 1
-       ) q
-       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} f.entered_mask & ${masks.mql} <> 0
+       LEFT JOIN LATERAL (
+         SELECT t.rule_set_version_id AS version_id FROM stage_transition t
+         WHERE t.lead_id = f.lead_id
+           AND t.to_stage_id = ANY(ARRAY[${masks.handoverStageIds.map((id) => `'${id}'`).join(', ')}]::uuid[])
+         ORDER BY t.at, t.id LIMIT 1
+       ) q ON true
+       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} f.entered_mask & ${masks.handover} <> 0
        GROUP BY q.version_id`,
       where.params,
     ),
@@ -129,7 +133,7 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
       db,
       `SELECT fired->>'rule' AS rule, fired->>'ruleSetVersionId' AS version_id, count(*) AS leads,
          count(*) FILTER (WHERE f.rejected_count > 0) AS rejected_leads,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.sql} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
          count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won
        FROM lead_fact f JOIN lead l ON l.id = f.lead_id
        CROSS JOIN LATERAL jsonb_array_elements(coalesce(l.score_explanation->'fired', '[]'::jsonb)) AS fired
