@@ -26,6 +26,10 @@ export interface Config {
   rateLimits: RateLimits;
   /** After SIGTERM, how long `/readyz` answers 503 before the server stops taking connections. */
   drainDelayMs: number;
+  /** Run the migrations (under a lock) when the server starts; `false` on replicas when `npm run migrate` is the release step. */
+  migrateOnStart: boolean;
+  /** A read replica for metric queries and lists; unset, everything reads the primary. */
+  databaseReadUrl: string | undefined;
 }
 
 export interface QueryLimits {
@@ -87,4 +91,6 @@ export const config: Config = {
     metricsPerMinute: intFromEnv('RATE_LIMIT_METRICS_PER_MINUTE', 120),
   },
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
+  migrateOnStart: process.env.MIGRATE_ON_START !== 'false',
+  databaseReadUrl: process.env.DATABASE_READ_URL || undefined,
 };

@@ -13,8 +13,9 @@ import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const database = await openDatabase();
+  const database = await openDatabase({ migrate: config.migrateOnStart });
   if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') {
+    logger.info('seeding demo data (only into an empty database)');
     const seeded = await seedDemo(database.dataSource, { onlyIfEmpty: true });
     logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
     logger.info(await publishStarterRules(database.dataSource), 'starter rule sets');

@@ -323,7 +323,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       // A refused operation costs no allowance: the cost check comes first.
       costLimitPlugin(limits),
-      rateLimitPlugin(options.rateLimits, options.now),
+      rateLimitPlugin(dataSource, options.rateLimits, options.now),
       databaseTroubleStatus,
     ],
   });

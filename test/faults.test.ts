@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../src/db/data-source';
+import { migrateDatabase } from '../src/db/database';
 import { Role } from '../src/entities/enums';
 import { watchPublishedRules } from '../src/rules/rule-cache';
 import { startJobQueue } from '../src/services/rescore.service';
@@ -147,7 +148,7 @@ describe('PostgreSQL stopped and restarted under a steady load', () => {
     // A small pool, as under load every connection is in use when the server goes away.
     dataSource = createDataSource(url, { poolSize: 4 });
     await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    await migrateDatabase(dataSource, url);
     token = (await issueTokenFor(systemContext(dataSource), 'loader', Role.MARKETING)).token;
     app = await createApp(dataSource);
     // The connections of their own must survive the restart too, without an unhandled error.

@@ -12,6 +12,7 @@ import { LeadFact } from './lead-fact.entity';
 import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
 import { Persona } from './persona.entity';
+import { RateLimitBucket } from './rate-limit-bucket.entity';
 import { RescoreJob } from './rescore-job.entity';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { RuleSet } from './rule-set.entity';
@@ -38,6 +39,7 @@ export const entities = [
   LeadStageTime,
   StageTimeState,
   Persona,
+  RateLimitBucket,
   RescoreJob,
   RuleSet,
   RuleSetVersion,
