@@ -36,7 +36,7 @@ export default async function globalSetup(): Promise<void> {
       database: 'postgres',
     });
     (globalThis as { __embeddedPostgres__?: typeof embedded }).__embeddedPostgres__ = embedded;
-    adminUrl = embedded.url;
+    adminUrl = embedded.adminUrl;
   }
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();

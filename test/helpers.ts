@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -337,4 +337,37 @@ export async function until<T>(probe: () => Promise<T>, done: (value: T) => bool
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * The embedded PostgreSQL in a child process, as `npm start` runs it (the package is ESM-only,
+ * so not inside jest); resolves once it is up, with the API role's URL for `database`.
+ */
+export function startEmbeddedChild(
+  dataDir: string,
+  port: number,
+  database = 'lifecycle',
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      path.join(__dirname, 'fixtures', 'embedded-child.ts'),
+      dataDir,
+      String(port),
+      database,
+    ],
+    { cwd: path.join(__dirname, '..'), env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /started (\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`the PostgreSQL child exited with ${code}: ${output}`)));
+  });
 }

@@ -68,13 +68,10 @@ test('a token has one allowance across both processes: 3 + 3 mutations pass, the
   const { token } = await issueTokenFor(ctx, 'replica-marketer', Role.MARKETING);
   const { token: other } = await issueTokenFor(ctx, 'replica-ops', Role.OPS);
   const create = (server: ServerProcess, name: string, as = token) =>
-    request(server.baseUrl)
-      .post('/graphql')
-      .set('Authorization', `Bearer ${as}`)
-      .send({
-        query: 'mutation($name: String!) { createPersona(input: { name: $name }) { id } }',
-        variables: { name },
-      });
+    request(server.baseUrl).post('/graphql').set('Authorization', `Bearer ${as}`).send({
+      query: 'mutation($name: String!) { createPersona(input: { name: $name }) { id } }',
+      variables: { name },
+    });
 
   const answers = [];
   for (let i = 0; i < 8; i += 1) answers.push(await create(servers[i % 2]!, `Replica persona ${i}`));
