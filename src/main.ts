@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { config } from './config';
+import { createDataSource } from './db/data-source';
 import { openDatabase } from './db/database';
 import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
@@ -20,7 +21,11 @@ async function main(): Promise<void> {
     logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
     logger.info(await publishStarterRules(database.dataSource), 'starter rule sets');
   }
-  const { httpServer, apollo, startDraining } = await createApp(database.dataSource);
+  // Metric queries and lists may read a replica; everything else, and every write, the primary.
+  const readDataSource = config.databaseReadUrl
+    ? await createDataSource(config.databaseReadUrl, { applicationName: 'smarketing-api-read' }).initialize()
+    : undefined;
+  const { httpServer, apollo, startDraining } = await createApp(database.dataSource, { readDataSource });
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
   const stopJobs = await startJobQueue(database.dataSource, database.url);
   // A funnel edit marks the stored times to next stage stale; they are rebuilt in the background.
@@ -34,7 +39,12 @@ async function main(): Promise<void> {
   purge.unref();
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   logger.info(
-    { url: `http://localhost:${config.port}/graphql`, startupMs: Date.now() - started, embedded: !config.databaseUrl },
+    {
+      url: `http://localhost:${config.port}/graphql`,
+      startupMs: Date.now() - started,
+      embedded: !config.databaseUrl,
+      readReplica: readDataSource !== undefined,
+    },
     'Smarketing API ready',
   );
 
@@ -56,6 +66,7 @@ async function main(): Promise<void> {
       await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
       await stopWatchingRules();
       await stopStageTimes();
+      if (readDataSource?.isInitialized) await readDataSource.destroy();
       await database.close();
       process.exit(0);
     } catch (error) {

@@ -144,8 +144,12 @@ const databaseTroubleStatus: ApolloServerPlugin<Context> = {
   },
 };
 
-async function contextFor(dataSource: DataSource, authorization: string | undefined): Promise<Context> {
-  const base = { requestId: randomUUID(), dataSource, loaders: createLoaders(dataSource) };
+async function contextFor(
+  dataSource: DataSource,
+  readDataSource: DataSource | undefined,
+  authorization: string | undefined,
+): Promise<Context> {
+  const base = { requestId: randomUUID(), dataSource, readDataSource, loaders: createLoaders(dataSource) };
   if (authorization === undefined || authorization === '') return { ...base, user: null, tokenId: null };
   const token = bearerToken(authorization);
   let identity: Identity | null = null;
@@ -279,6 +283,8 @@ export interface AppOptions {
   rateLimits: RateLimits;
   /** The clock rate limits read; tests move it. */
   now: () => number;
+  /** The read replica (DATABASE_READ_URL) for metric queries and lists, when there is one. */
+  readDataSource: DataSource | undefined;
 }
 
 /** The HTTP app: `/graphql` (Apollo Sandbox on GET from a browser), `/healthz`, `/readyz`. */
@@ -288,6 +294,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     queryLimits: config.queryLimits,
     rateLimits: config.rateLimits,
     now: Date.now,
+    readDataSource: undefined,
     ...overrides,
   };
   const limits = options.queryLimits;
@@ -356,7 +363,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     bodyErrors,
     guardVariables,
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(dataSource, req.headers.authorization),
+      context: async ({ req }) => contextFor(dataSource, options.readDataSource, req.headers.authorization),
     }),
   );
   app.use(lastResort);

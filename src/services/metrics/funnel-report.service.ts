@@ -1,5 +1,5 @@
 import type { Context } from '../../context';
-import { managerOf } from '../../context';
+import { readerOf } from '../../context';
 import { Conditions, selectRows } from '../../db/select';
 import type { FunnelStage } from '../../entities/funnel-stage.entity';
 import { badInput } from '../../schema/errors';
@@ -127,7 +127,7 @@ export async function funnelReport(
   });
   const source = countedSource(where, filter, asOf);
   const [row] = await selectRows<Record<string, unknown>>(
-    managerOf(ctx),
+    readerOf(ctx),
     `SELECT ${selects.join(',\n  ')} FROM ${source}`,
     where.params,
   );
@@ -187,7 +187,7 @@ async function hoursToNextOf(
     return next ? [{ stage, next, index }] : [];
   });
   if (timed.length === 0) return {};
-  if (!asOf && onlyDates(filter) && (await stageTimesFresh(managerOf(ctx)))) {
+  if (!asOf && onlyDates(filter) && (await stageTimesFresh(readerOf(ctx)))) {
     const figures: Array<[string, unknown]> = [];
     const queue = [...timed];
     const worker = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../../context';
-import { managerOf } from '../../context';
+import { readerOf } from '../../context';
 import { Conditions, selectRows } from '../../db/select';
 import { SlaKind, SlaPeriod } from '../../entities/enums';
 import type { Sla } from '../../entities/sla.entity';
@@ -107,7 +107,7 @@ export async function slaReport(ctx: Context, slaId: string, from: Date, to: Dat
     .filter(([start, end]) => start < end)
     .map(([start, end]) => `(v.entered_at >= ${where.param(start)} AND v.entered_at < ${where.param(end)})`);
   const rows = await selectRows<Record<string, unknown>>(
-    managerOf(ctx),
+    readerOf(ctx),
     `SELECT c.owner_id, GROUPING(c.owner_id) AS is_total, sum(c.cases) AS cases, sum(c.met) AS met, sum(c.breached) AS breached
      FROM (
        SELECT nullif(d.owner_id, '${NO_OWNER}'::uuid) AS owner_id, d.met + d.late + d.open AS cases, d.met, d.late + d.open AS breached
@@ -174,7 +174,7 @@ export async function listSlaBreaches(
   const at = `${where.param(report.at)}::timestamptz`;
   where.add(`EXISTS (SELECT 1 FROM sla s WHERE s.id = ${sla} AND ${breachedSql(at, 't')})`);
   const page = await keysetPage(
-    managerOf(ctx),
+    readerOf(ctx),
     StageVisit,
     'stage_visit',
     where,
@@ -272,7 +272,7 @@ async function firstReachesByPeriod(ctx: Context, sla: Sla, from: Date, to: Date
   if (sla.campaignId) where.add(`f.campaign_id = ${where.param(sla.campaignId)}`);
   const unit = sla.period === SlaPeriod.QUARTER ? 'quarter' : 'month';
   const rows = await selectRows<{ period: Date; leads: string }>(
-    managerOf(ctx),
+    readerOf(ctx),
     `SELECT date_trunc('${unit}', ${reach} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, count(*) AS leads
      FROM lead_fact f ${where.where()} GROUP BY 1`,
     where.params,
