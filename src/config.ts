@@ -32,6 +32,10 @@ export interface Config {
   slaBackdateGraceMinutes: number;
   /** How far in the future an activity's occurredAt may be (clock skew); beyond it is refused. */
   activityFutureToleranceMinutes: number;
+  /** Run the migrations (under a lock) when the server starts; `false` on replicas when `npm run migrate` is the release step. */
+  migrateOnStart: boolean;
+  /** A read replica for metric queries and lists; unset, everything reads the primary. */
+  databaseReadUrl: string | undefined;
 }
 
 export interface QueryLimits {
@@ -96,4 +100,6 @@ export const config: Config = {
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
   slaBackdateGraceMinutes: intFromEnv('SLA_BACKDATE_GRACE_MINUTES', 60),
   activityFutureToleranceMinutes: intFromEnv('ACTIVITY_FUTURE_TOLERANCE_MINUTES', 5),
+  migrateOnStart: process.env.MIGRATE_ON_START !== 'false',
+  databaseReadUrl: process.env.DATABASE_READ_URL || undefined,
 };

@@ -18,12 +18,23 @@ export interface Context {
   /** The API token the caller presented; rate limits are counted per token. */
   tokenId?: string | null;
   dataSource: DataSource;
+  /** A read replica (DATABASE_READ_URL) for metric queries and lists; absent, they read `dataSource`. */
+  readDataSource?: DataSource;
   loaders: Loaders;
   manager?: EntityManager;
 }
 
 export function managerOf(ctx: Context): EntityManager {
   return ctx.manager ?? ctx.dataSource.manager;
+}
+
+/**
+ * Where a read that may lag the primary by the replica's delay goes: metric queries and list
+ * pages. Inside a transaction it stays on the transaction (read-your-writes); without a replica
+ * it is the primary. Never used for a read that a write depends on.
+ */
+export function readerOf(ctx: Context): EntityManager {
+  return ctx.manager ?? (ctx.readDataSource ?? ctx.dataSource).manager;
 }
 
 export function repositoryOf<T extends ObjectLiteral>(ctx: Context, entity: EntityTarget<T>): Repository<T> {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { config } from './config';
+import { createDataSource } from './db/data-source';
 import { openDatabase } from './db/database';
 import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
@@ -12,14 +13,19 @@ import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const database = await openDatabase();
+  const database = await openDatabase({ migrate: config.migrateOnStart });
   if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') {
+    logger.info('seeding demo data (only into an empty database), the starter rules, SLAs and reviews');
     const demo = await seedDemoCompany(database.dataSource, { onlyIfEmpty: true });
     logger.info(demo.seeded ?? { skipped: 'the database already has leads' }, 'demo data');
     logger.info(demo.rules, 'starter rule sets');
     if (demo.agreements) logger.info(demo.agreements, 'demo SLAs, goal and reviews');
   }
-  const { httpServer, apollo, startDraining } = await createApp(database.dataSource);
+  // Metric queries and lists may read a replica; everything else, and every write, the primary.
+  const readDataSource = config.databaseReadUrl
+    ? await createDataSource(config.databaseReadUrl, { applicationName: 'smarketing-api-read' }).initialize()
+    : undefined;
+  const { httpServer, apollo, startDraining } = await createApp(database.dataSource, { readDataSource });
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
   const stopJobs = await startJobQueue(database.dataSource, database.url);
   // A funnel edit marks the stored times to next stage stale; they are rebuilt in the background.
@@ -33,7 +39,12 @@ async function main(): Promise<void> {
   purge.unref();
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   logger.info(
-    { url: `http://localhost:${config.port}/graphql`, startupMs: Date.now() - started, embedded: !config.databaseUrl },
+    {
+      url: `http://localhost:${config.port}/graphql`,
+      startupMs: Date.now() - started,
+      embedded: !config.databaseUrl,
+      readReplica: readDataSource !== undefined,
+    },
     'Smarketing API ready',
   );
 
@@ -55,6 +66,7 @@ async function main(): Promise<void> {
       await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
       await stopWatchingRules();
       await stopStageTimes();
+      if (readDataSource?.isInitialized) await readDataSource.destroy();
       await database.close();
       process.exit(0);
     } catch (error) {

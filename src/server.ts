@@ -145,8 +145,12 @@ const databaseTroubleStatus: ApolloServerPlugin<Context> = {
   },
 };
 
-async function contextFor(dataSource: DataSource, authorization: string | undefined): Promise<Context> {
-  const base = { requestId: randomUUID(), dataSource, loaders: createLoaders(dataSource) };
+async function contextFor(
+  dataSource: DataSource,
+  readDataSource: DataSource | undefined,
+  authorization: string | undefined,
+): Promise<Context> {
+  const base = { requestId: randomUUID(), dataSource, readDataSource, loaders: createLoaders(dataSource) };
   if (authorization === undefined || authorization === '') return { ...base, user: null, tokenId: null };
   const token = bearerToken(authorization);
   let identity: Identity | null = null;
@@ -280,6 +284,8 @@ export interface AppOptions {
   rateLimits: RateLimits;
   /** The clock rate limits read; tests move it. */
   now: () => number;
+  /** The read replica (DATABASE_READ_URL) for metric queries and lists, when there is one. */
+  readDataSource: DataSource | undefined;
 }
 
 /**
@@ -292,6 +298,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     queryLimits: config.queryLimits,
     rateLimits: config.rateLimits,
     now: Date.now,
+    readDataSource: undefined,
     ...overrides,
   };
   const limits = options.queryLimits;
@@ -327,7 +334,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       // A refused operation costs no allowance: the cost check comes first.
       costLimitPlugin(limits),
-      rateLimitPlugin(options.rateLimits, options.now),
+      rateLimitPlugin(dataSource, options.rateLimits, options.now),
       databaseTroubleStatus,
     ],
   });
@@ -360,7 +367,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     bodyErrors,
     guardVariables,
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(dataSource, req.headers.authorization),
+      context: async ({ req }) => contextFor(dataSource, options.readDataSource, req.headers.authorization),
     }),
   );
   app.use(dashboardRouter());

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { isRunning, postmasterPid, untilEnded } from './helpers';
+import { isRunning, postmasterPid, startEmbeddedChild, untilEnded } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, '.data', `embedded-lifecycle-${process.pid}`);
@@ -11,28 +11,8 @@ const port = 54340 + (process.pid % 50);
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 /** The embedded server in a child process, as `npm start` runs it. Resolves with its URL. */
-async function startChild(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      path.join(__dirname, 'fixtures', 'embedded-child.ts'),
-      dataDir,
-      String(port),
-    ],
-    { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn' } },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /started (\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
-  });
-  return { child, url };
+function startChild(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  return startEmbeddedChild(dataDir, port);
 }
 
 async function select1(url: string): Promise<number> {

@@ -6,6 +6,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../src/db/data-source';
+import { migrateDatabase } from '../src/db/database';
+import { embeddedAppUrl } from '../src/db/embedded-postgres';
 import { Role } from '../src/entities/enums';
 import { watchPublishedRules } from '../src/rules/rule-cache';
 import { startJobQueue } from '../src/services/rescore.service';
@@ -20,6 +22,7 @@ import {
   isRunning,
   postmasterPid,
   startTestApp,
+  startEmbeddedChild,
   systemContext,
   unique,
   untilEnded,
@@ -109,30 +112,11 @@ describe('PostgreSQL stopped and restarted under a steady load', () => {
   let token: string;
   const stops: Array<() => Promise<void>> = [];
 
-  /** The embedded PostgreSQL in a child process (the package is ESM-only, so not inside jest). */
+  /** The embedded PostgreSQL in a child process. */
   async function startPostgres(): Promise<string> {
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        path.join(__dirname, 'fixtures', 'embedded-child.ts'),
-        dataDir,
-        String(port),
-        'faults',
-      ],
-      { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn' } },
-    );
-    postgres = child;
-    return new Promise<string>((resolve, reject) => {
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /started (\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`PostgreSQL child exited with ${code}`)));
-    });
+    const started = await startEmbeddedChild(dataDir, port, 'faults');
+    postgres = started.child;
+    return started.url;
   }
 
   async function stopPostgres(): Promise<void> {
@@ -147,7 +131,7 @@ describe('PostgreSQL stopped and restarted under a steady load', () => {
     // A small pool, as under load every connection is in use when the server goes away.
     dataSource = createDataSource(url, { poolSize: 4 });
     await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    await migrateDatabase(dataSource, url);
     token = (await issueTokenFor(systemContext(dataSource), 'loader', Role.MARKETING)).token;
     app = await createApp(dataSource);
     // The connections of their own must survive the restart too, without an unhandled error.
@@ -471,13 +455,14 @@ describe('SIGTERM with the embedded PostgreSQL', () => {
   beforeAll(async () => {
     const [httpPort, pgPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${httpPort}`;
-    databaseUrl = `postgres://postgres:smarketing@127.0.0.1:${pgPort}/smarketing`;
     server = await startServerProcess(httpPort, {
       DATABASE_URL: '',
       EMBEDDED_PG_DIR: dataDir,
       EMBEDDED_PG_PORT: String(pgPort),
       DRAIN_DELAY_MS: '300',
     });
+    // As the API's role, with the password the server chose for this data folder.
+    databaseUrl = embeddedAppUrl(dataDir, pgPort, 'smarketing');
   }, 120_000);
 
   afterAll(async () => {

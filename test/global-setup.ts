@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../src/db/data-source';
+import { migrateDatabase } from '../src/db/database';
 import { defaultTestDataDir, startEmbeddedPostgres } from '../src/db/embedded-postgres';
 
 /** A port nothing listens on now: another checkout's test run may hold a fixed one. */
@@ -35,7 +36,7 @@ export default async function globalSetup(): Promise<void> {
       database: 'postgres',
     });
     (globalThis as { __embeddedPostgres__?: typeof embedded }).__embeddedPostgres__ = embedded;
-    adminUrl = embedded.url;
+    adminUrl = embedded.adminUrl;
   }
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -51,6 +52,6 @@ export default async function globalSetup(): Promise<void> {
 
   const dataSource = createDataSource(url.toString(), { poolSize: 2 });
   await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  await migrateDatabase(dataSource, url.toString());
   await dataSource.destroy();
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { Role } from '../src/entities/enums';
 import { createLoaders } from '../src/loaders';
 import { createApp, type AppOptions } from '../src/server';
 import { issueTokenFor } from '../src/services/user.service';
+import { freePort } from './global-setup';
 
 export interface TestApp {
   app: Express;
@@ -26,14 +28,17 @@ export interface TestApp {
 /**
  * A database of its own for one test file, cloned from the migrated template that the global
  * setup made: files never see each other's leads or published rule sets, even in parallel.
+ * `empty` makes one with nothing in it, not even the migrations.
  */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshDatabase(
+  options: { empty?: boolean } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const template = process.env.TEST_DATABASE_NAME!;
   const name = `${template}_${randomUUID().slice(0, 8)}`;
   const admin = new Client({ connectionString: process.env.TEST_ADMIN_DATABASE_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${options.empty ? 'template0' : template}`);
   } finally {
     await admin.end();
   }
@@ -223,12 +228,14 @@ export async function givenRuleSetDraft(
  * A fingerprint of everything the API stores: per table, its row count and the newest
  * transaction id among its rows (xmin changes on every insert and update). Equal fingerprints
  * before and after a call mean the call wrote nothing. `api_token` counts rows only: a token's
- * last use is recorded in the background.
+ * last use is recorded in the background. Rate-limit buckets are left out: every call counts
+ * against its allowance, whether it writes or not.
  */
 export async function databaseFingerprint(t: TestApp): Promise<Record<string, string>> {
   const tables: Array<{ name: string }> = await t.dataSource.query(
     `SELECT table_name AS name FROM information_schema.tables
-      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'migrations' ORDER BY 1`,
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+        AND table_name NOT IN ('migrations', 'rate_limit_bucket') ORDER BY 1`,
   );
   const parts = tables.map(({ name }) =>
     name === 'api_token'
@@ -258,4 +265,109 @@ export function postmasterPid(dataDir: string): number | undefined {
 /** Waits up to 5 s for a process to end. */
 export async function untilEnded(pid: number): Promise<void> {
   for (let i = 0; i < 50 && isRunning(pid); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then its exit code once it has drained and exited. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * A server process on `databaseUrl`, started as `npm start` starts one (src/main.ts), resolved
+ * once `/readyz` answers 200. `env` adds or overrides variables (rate limits, MIGRATE_ON_START).
+ */
+export async function startServerProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'src', 'main.ts')],
+    {
+      cwd: path.join(__dirname, '..'),
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const server: ServerProcess = {
+    child,
+    baseUrl,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  for (let attempt = 0; attempt < 240; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await request(baseUrl).get('/readyz')).status === 200) return server;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await server.stop();
+  throw new Error(`the server did not become ready:\n${output}`);
+}
+
+/** Probes until `done` holds or `timeoutMs` passes; returns the last value either way. */
+export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * The embedded PostgreSQL in a child process, as `npm start` runs it (the package is ESM-only,
+ * so not inside jest); resolves once it is up, with the API role's URL for `database`.
+ */
+export function startEmbeddedChild(
+  dataDir: string,
+  port: number,
+  database = 'lifecycle',
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      path.join(__dirname, 'fixtures', 'embedded-child.ts'),
+      dataDir,
+      String(port),
+      database,
+    ],
+    { cwd: path.join(__dirname, '..'), env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /started (\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`the PostgreSQL child exited with ${code}: ${output}`)));
+  });
 }

@@ -1,38 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import request from 'supertest';
-import { SCORE_RULE, givenLead, givenRuleSetDraft, gql, ok, startTestApp, type TestApp } from './helpers';
+import {
+  SCORE_RULE,
+  givenLead,
+  givenRuleSetDraft,
+  gql,
+  ok,
+  startServerProcess,
+  startTestApp,
+  type ServerProcess,
+  type TestApp,
+  until,
+} from './helpers';
 
 let t: TestApp;
-let second: ChildProcess;
-const port = 4600 + (process.pid % 300);
-const secondUrl = `http://127.0.0.1:${port}`;
-
-/** A second server process on the same database, started as `npm start` starts one. */
-async function startSecondServer(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'src', 'main.ts')],
-    {
-      cwd: path.join(__dirname, '..'),
-      env: { ...process.env, DATABASE_URL: t.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  for (let attempt = 0; attempt < 120; attempt += 1) {
-    try {
-      const res = await request(secondUrl).get('/readyz');
-      if (res.status === 200) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error('the second server did not start');
-}
+let second: ServerProcess;
 
 async function viaSecond(query: string, variables: Record<string, unknown>): Promise<any> {
-  const res = await request(secondUrl)
+  const res = await request(second.baseUrl)
     .post('/graphql')
     .set('Authorization', `Bearer ${t.tokens.OPS}`)
     .send({ query, variables });
@@ -40,23 +24,14 @@ async function viaSecond(query: string, variables: Record<string, unknown>): Pro
   return res.body.data;
 }
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 beforeAll(async () => {
   t = await startTestApp();
-  second = await startSecondServer();
+  // A second server process on the same database, started as `npm start` starts one.
+  second = await startServerProcess(t.url);
 }, 90_000);
 
 afterAll(async () => {
-  second.kill('SIGTERM');
-  await new Promise((resolve) => second.once('exit', resolve));
+  await second.stop();
   await t.close();
 });
 

@@ -8,6 +8,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { Extensions } from 'type-graphql';
+import type { DataSource } from 'typeorm';
 import type { RateLimits } from '../config';
 import type { Context } from '../context';
 import { AppError, ErrorCode } from '../schema/errors';
@@ -39,44 +40,97 @@ export function RateLimit(
 }
 
 /**
- * Token buckets per key, in this process's memory: each holds up to `perMinute` calls and refills
- * continuously, so a burst is allowed and the steady rate is `perMinute`. Several server
- * processes each keep their own (the limit is per process; PostgreSQL is the only shared store).
+ * Token buckets per key, kept in PostgreSQL so that every server process draws on one allowance:
+ * each holds up to `perMinute` calls and refills continuously, so a burst is allowed and the
+ * steady rate is `perMinute` whatever the number of replicas. One row per key and bucket
+ * (`rate_limit_bucket`), so callers never queue on each other's rows, and one atomic upsert per
+ * call: it refills the bucket, takes `count` when that many are there, and otherwise leaves it as
+ * it was and reports the level it saw.
  */
 export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly perMs: number;
 
   constructor(
+    readonly bucket: RateBucket,
     readonly perMinute: number,
     private readonly now: () => number = Date.now,
   ) {
     this.perMs = perMinute / 60_000;
   }
 
-  private level(key: string, at: number): number {
-    const bucket = this.buckets.get(key);
-    if (!bucket) return this.perMinute;
-    return Math.min(this.perMinute, bucket.tokens + (at - bucket.at) * this.perMs);
-  }
-
-  /** Whole seconds until `count` calls fit; 0 when they fit now. */
-  waitSeconds(key: string, count: number): number {
+  /**
+   * Takes `count` calls from `key`'s bucket through `db` (a transaction when several buckets
+   * must all suffice). Returns 0 when they were taken, or the whole seconds until they would fit.
+   */
+  async take(db: Queryable, key: string, count: number): Promise<number> {
     if (count > this.perMinute) return 60;
-    const missing = count - this.level(key, this.now());
-    return missing <= 0 ? 0 : Math.ceil(missing / this.perMs / 1000);
+    const level = `LEAST($3::float8, b.tokens + GREATEST(0, $5::bigint - b.refilled_at_ms) * $3::float8 / 60000.0)`;
+    // The outer SELECT reads the snapshot from before the upsert: the level a refusal saw.
+    const rows = await db.query<Array<{ taken: boolean; level: number | null }>>(
+      `WITH taken AS (
+         INSERT INTO rate_limit_bucket AS b (key, bucket, tokens, refilled_at_ms)
+         VALUES ($1, $2, $3::float8 - $4, $5)
+         ON CONFLICT (key, bucket) DO UPDATE
+           SET tokens = ${level} - $4, refilled_at_ms = GREATEST(b.refilled_at_ms, $5::bigint)
+           WHERE ${level} >= $4
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM taken) AS taken,
+              (SELECT ${level} FROM rate_limit_bucket b WHERE key = $1 AND bucket = $2) AS level`,
+      [key, this.bucket, this.perMinute, count, this.now()],
+    );
+    const row = rows[0];
+    if (!row || row.taken) return 0;
+    const missing = count - (row.level ?? this.perMinute);
+    return Math.max(1, Math.ceil(missing / this.perMs / 1000));
   }
+}
 
-  take(key: string, count: number): void {
-    const at = this.now();
-    this.buckets.set(key, { tokens: this.level(key, at) - count, at });
-    if (this.buckets.size > 10_000) this.forgetFull(at);
-  }
+/** What `take` needs: a data source or a transaction's manager. */
+interface Queryable {
+  query<T>(sql: string, parameters?: unknown[]): Promise<T>;
+}
 
-  /** Buckets that have refilled carry no information. */
-  private forgetFull(at: number): void {
-    for (const key of this.buckets.keys()) if (this.level(key, at) >= this.perMinute) this.buckets.delete(key);
+/** Buckets not touched for a minute are full again and carry no information. */
+export async function purgeRefilledRateBuckets(dataSource: DataSource, now = Date.now()): Promise<number> {
+  const [, deleted] = await dataSource.query<[unknown, number]>(
+    'DELETE FROM rate_limit_bucket WHERE refilled_at_ms < $1',
+    [now - 60_000],
+  );
+  return deleted;
+}
+
+/** All of `counts` are taken, or none: several buckets are taken in one transaction. */
+async function takeAll(
+  dataSource: DataSource,
+  counts: Array<{ bucket: RateBucket; count: number; allowance: TokenBuckets }>,
+  key: string,
+): Promise<{ bucket: RateBucket; allowance: TokenBuckets; retryAfterSeconds: number } | undefined> {
+  const [first] = counts;
+  if (!first) return undefined;
+  if (counts.length === 1) {
+    const retryAfterSeconds = await first.allowance.take(dataSource, key, first.count);
+    return retryAfterSeconds > 0 ? { ...first, retryAfterSeconds } : undefined;
   }
+  const refused = new Refused();
+  try {
+    await dataSource.transaction(async (manager) => {
+      for (const { bucket, count, allowance } of counts) {
+        const retryAfterSeconds = await allowance.take(manager, key, count);
+        if (retryAfterSeconds > 0) {
+          refused.at = { bucket, allowance, retryAfterSeconds };
+          throw refused; // rolls back what the other buckets gave
+        }
+      }
+    });
+  } catch (error) {
+    if (error !== refused) throw error;
+  }
+  return refused.at;
+}
+
+class Refused extends Error {
+  at?: { bucket: RateBucket; allowance: TokenBuckets; retryAfterSeconds: number };
 }
 
 /** Root fields of the operation, through fragments, with how often each is selected. */
@@ -124,23 +178,31 @@ export function rateCounts(
 /**
  * Refuses an operation, before it runs, when the caller's token has used up an allowance:
  * RATE_LIMITED with `retryAfterSeconds` and a `Retry-After` header (HTTP 429). Nothing is taken
- * from any allowance unless all of them suffice.
+ * from any allowance unless all of them suffice. The allowances live in PostgreSQL, shared by
+ * every process on the same database.
  */
-export function rateLimitPlugin(limits: RateLimits, now: () => number = Date.now): ApolloServerPlugin<Context> {
+export function rateLimitPlugin(
+  dataSource: DataSource,
+  limits: RateLimits,
+  now: () => number = Date.now,
+): ApolloServerPlugin<Context> {
   const allowances: Record<RateBucket, TokenBuckets | undefined> = {
     [RateBucket.MUTATIONS]:
-      limits.mutationsPerMinute > 0 ? new TokenBuckets(limits.mutationsPerMinute, now) : undefined,
-    [RateBucket.METRICS]: limits.metricsPerMinute > 0 ? new TokenBuckets(limits.metricsPerMinute, now) : undefined,
+      limits.mutationsPerMinute > 0
+        ? new TokenBuckets(RateBucket.MUTATIONS, limits.mutationsPerMinute, now)
+        : undefined,
+    [RateBucket.METRICS]:
+      limits.metricsPerMinute > 0 ? new TokenBuckets(RateBucket.METRICS, limits.metricsPerMinute, now) : undefined,
   };
   return {
     requestDidStart() {
       return Promise.resolve({
-        didResolveOperation({ contextValue, operation, document, schema }) {
+        async didResolveOperation({ contextValue, operation, document, schema }) {
           const key = contextValue.tokenId;
-          if (!key || !operation) return Promise.resolve();
+          if (!key || !operation) return;
           const root =
             operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
-          if (!root) return Promise.resolve();
+          if (!root) return;
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const definition of document.definitions) {
             if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
@@ -149,19 +211,16 @@ export function rateLimitPlugin(limits: RateLimits, now: () => number = Date.now
             const allowance = allowances[bucket];
             return allowance ? [{ bucket, count, allowance }] : [];
           });
-          for (const { bucket, count, allowance } of counts) {
-            const retryAfterSeconds = allowance.waitSeconds(key, count);
-            if (retryAfterSeconds > 0) {
-              throw new AppError(
-                ErrorCode.RATE_LIMITED,
-                `Too many ${bucket} for this token (at most ${allowance.perMinute} a minute); retry in ${retryAfterSeconds} s`,
-                { bucket, limitPerMinute: allowance.perMinute, retryAfterSeconds },
-                { 'Retry-After': String(retryAfterSeconds) },
-              );
-            }
+          const refused = await takeAll(dataSource, counts, key);
+          if (refused) {
+            const { bucket, allowance, retryAfterSeconds } = refused;
+            throw new AppError(
+              ErrorCode.RATE_LIMITED,
+              `Too many ${bucket} for this token (at most ${allowance.perMinute} a minute); retry in ${retryAfterSeconds} s`,
+              { bucket, limitPerMinute: allowance.perMinute, retryAfterSeconds },
+              { 'Retry-After': String(retryAfterSeconds) },
+            );
           }
-          for (const { count, allowance } of counts) allowance.take(key, count);
-          return Promise.resolve();
         },
       });
     },

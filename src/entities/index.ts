@@ -13,6 +13,7 @@ import { LeadFact } from './lead-fact.entity';
 import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
 import { Persona } from './persona.entity';
+import { RateLimitBucket } from './rate-limit-bucket.entity';
 import { RescoreJob } from './rescore-job.entity';
 import { ReviewAcknowledgement } from './review-acknowledgement.entity';
 import { ReviewComment } from './review-comment.entity';
@@ -45,6 +46,7 @@ export const entities = [
   LeadStageTime,
   StageTimeState,
   Persona,
+  RateLimitBucket,
   RescoreJob,
   Review,
   ReviewAcknowledgement,

@@ -1,5 +1,5 @@
 import type { Context } from '../context';
-import { managerOf } from '../context';
+import { readerOf } from '../context';
 import { Conditions } from '../db/select';
 import { AuditEntry } from '../entities/audit-entry.entity';
 import type { Page } from '../schema/connection';
@@ -18,5 +18,5 @@ export async function listAuditEntries(ctx: Context, args: AuditLogArgs): Promis
   if (filter.action !== undefined) where.add(`t.action = ${where.param(filter.action)}`);
   if (filter.from) where.add(`t.at >= ${where.param(filter.from)}`);
   if (filter.to) where.add(`t.at < ${where.param(filter.to)}`);
-  return keysetPage(managerOf(ctx), AuditEntry, 'audit_entry', where, NEWEST_CHANGE_FIRST, args.first, args.after);
+  return keysetPage(readerOf(ctx), AuditEntry, 'audit_entry', where, NEWEST_CHANGE_FIRST, args.first, args.after);
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../context';
-import { managerOf, repositoryOf } from '../context';
+import { managerOf, readerOf, repositoryOf } from '../context';
 import { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
 import { Persona } from '../entities/persona.entity';
@@ -29,7 +29,7 @@ export async function listCampaigns(ctx: Context, args: CampaignsArgs): Promise<
   if (filter.statuses) where.add(`t.status = ANY(${where.param(filter.statuses)}::campaign_status[])`);
   if (filter.channels) where.add(`t.channel = ANY(${where.param(filter.channels)}::campaign_channel[])`);
   if (filter.search !== undefined) where.add(`t.name ILIKE ${where.param(containsPattern(filter.search))}`);
-  return keysetPage(managerOf(ctx), Campaign, 'campaign', where, NEWEST_FIRST, args.first, args.after);
+  return keysetPage(readerOf(ctx), Campaign, 'campaign', where, NEWEST_FIRST, args.first, args.after);
 }
 
 /** The campaign's target personas as the audit log shows them: ids, in a stable order. */

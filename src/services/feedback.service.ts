@@ -1,6 +1,6 @@
 import { assertMayGiveVerdict } from '../auth/assertion-policy';
 import type { Context } from '../context';
-import { managerOf, repositoryOf } from '../context';
+import { readerOf, repositoryOf } from '../context';
 import { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
 import { FeedbackDisposition, TransitionCause } from '../entities/enums';
@@ -28,7 +28,7 @@ export async function listFeedback(ctx: Context, args: FeedbackArgs): Promise<Pa
   if (filter.disposition) where.add(`t.disposition = ${where.param(filter.disposition)}`);
   if (filter.from) where.add(`t.created_at >= ${where.param(filter.from)}`);
   if (filter.to) where.add(`t.created_at < ${where.param(filter.to)}`);
-  return keysetPage(managerOf(ctx), Feedback, 'feedback', where, NEWEST_FIRST, args.first, args.after);
+  return keysetPage(readerOf(ctx), Feedback, 'feedback', where, NEWEST_FIRST, args.first, args.after);
 }
 
 function assertShape(input: SubmitFeedbackInput): void {

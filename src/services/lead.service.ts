@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { assertMayMoveLeadTo, assertMaySet } from '../auth/assertion-policy';
 import type { Context } from '../context';
-import { managerOf, repositoryOf } from '../context';
+import { readerOf, repositoryOf } from '../context';
 import { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
 import { TransitionCause } from '../entities/enums';
@@ -75,7 +75,7 @@ export async function listLeads(ctx: Context, args: LeadsArgs): Promise<Page<Lea
       `(t.email ILIKE ${pattern} OR t.company ILIKE ${pattern} OR concat_ws(' ', t.first_name, t.last_name) ILIKE ${pattern})`,
     );
   }
-  return keysetPage(managerOf(ctx), Lead, 'lead', where, ORDERS[args.orderBy], args.first, args.after);
+  return keysetPage(readerOf(ctx), Lead, 'lead', where, ORDERS[args.orderBy], args.first, args.after);
 }
 
 /**

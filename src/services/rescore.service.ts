@@ -162,6 +162,44 @@ export async function runRescoreJob(
   chunk = RESCORE_CHUNK,
   stop?: AbortSignal,
 ): Promise<RescoreJob> {
+  // One run per job across every process: pg-boss may hand out a second copy (a retry after its
+  // expiry while the first still runs), and that copy must not race the first chunk by chunk.
+  // The lock is held by a connection of its own and ends with it, so a crashed run frees it.
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  let broken: unknown;
+  try {
+    const [{ locked }] = (await runner.query(
+      "SELECT pg_try_advisory_lock(hashtext('smarketing.rescore'), hashtext($1)) AS locked",
+      [jobId],
+    )) as [{ locked: boolean }];
+    if (!locked) {
+      logger.info({ jobId }, 're-score already running in another process; this copy ends');
+      return await dataSource.getRepository(RescoreJob).findOneByOrFail({ id: jobId });
+    }
+    try {
+      return await runRescoreJobHoldingLock(dataSource, jobId, chunk, stop);
+    } finally {
+      await runner
+        .query("SELECT pg_advisory_unlock(hashtext('smarketing.rescore'), hashtext($1))", [jobId])
+        .catch((error: unknown) => (broken = error));
+    }
+  } finally {
+    // A connection that may still hold the lock is closed, never handed back to the pool.
+    await (
+      runner as unknown as { releasePostgresConnection(error?: unknown): Promise<void> }
+    ).releasePostgresConnection(broken);
+  }
+}
+
+/** The run itself, once this process holds the job's lock. */
+
+async function runRescoreJobHoldingLock(
+  dataSource: DataSource,
+  jobId: string,
+  chunk = RESCORE_CHUNK,
+  stop?: AbortSignal,
+): Promise<RescoreJob> {
   const ctx = systemContext(dataSource);
   const jobs = dataSource.getRepository(RescoreJob);
   const job = await jobs.findOneByOrFail({ id: jobId });
@@ -195,6 +233,36 @@ export async function runRescoreJob(
   return jobs.findOneByOrFail({ id: jobId });
 }
 
+/** How pg-boss is reached; `migrate` installs or upgrades its schema. */
+function jobQueue(url: string, options: { migrate: boolean; max?: number }): PgBoss {
+  return new PgBoss({
+    connectionString: url,
+    max: options.max ?? 3,
+    application_name: 'smarketing-api-jobs',
+    migrate: options.migrate,
+  });
+}
+
+/**
+ * Installs (or upgrades) pg-boss's schema and our queues. Part of the release step: it runs under
+ * the migration lock, because two processes installing pg-boss's schema at the same moment
+ * deadlock. The re-score queue is `stately`: pg-boss's unique index allows one queued and one
+ * active copy per re-score job, whichever process sends it.
+ */
+export async function installJobQueue(url: string): Promise<void> {
+  const queue = jobQueue(url, { migrate: true, max: 1 });
+  queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
+  await queue.start();
+  try {
+    await queue.createQueue(QUEUE, { name: QUEUE, policy: 'stately' });
+    // Databases made before the policy existed: the queue's policy applies to jobs sent from now on.
+    await queue.updateQueue(QUEUE, { name: QUEUE, policy: 'stately' });
+    await queue.createQueue(DAILY_QUEUE);
+  } finally {
+    await queue.stop({ graceful: false, wait: true });
+  }
+}
+
 /**
  * Starts the queue in this process: workers for re-score jobs (one at a time per process), the
  * daily re-score that keeps time-based facts true, and a sweep that re-queues jobs a crash left
@@ -202,11 +270,10 @@ export async function runRescoreJob(
  */
 export async function startJobQueue(dataSource: DataSource, url: string): Promise<() => Promise<void>> {
   const stopping = new AbortController();
-  const queue = new PgBoss({ connectionString: url, max: 3, application_name: 'smarketing-api-jobs' });
+  // The schema and queues were installed by the release step (installJobQueue, under the lock).
+  const queue = jobQueue(url, { migrate: false });
   queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
   await queue.start();
-  await queue.createQueue(QUEUE);
-  await queue.createQueue(DAILY_QUEUE);
   boss = queue;
   await queue.work<{ jobId: string }>(QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
@@ -220,11 +287,16 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   });
   await queue.schedule(DAILY_QUEUE, '0 3 * * *', {}, { tz: 'UTC' });
   // Jobs a crash left unfinished, or queued by a process without a queue (a CLI): picked up at
-  // start and then every 30 s. The singleton key keeps one queued copy per job.
+  // start and then every 30 s. A job that pg-boss already holds (queued, retrying or running in
+  // some process) is left alone; pg-boss offers no lookup by singleton key, so its table is read.
   const sweep = async (): Promise<void> => {
-    const unfinished = await dataSource.getRepository(RescoreJob).find({
-      where: [{ status: RescoreJobStatus.QUEUED }, { status: RescoreJobStatus.RUNNING }],
-    });
+    const unfinished = await dataSource.query<Array<{ id: string }>>(
+      `SELECT r.id FROM rescore_job r
+        WHERE r.status IN ('QUEUED', 'RUNNING')
+          AND NOT EXISTS (SELECT 1 FROM pgboss.job j
+                           WHERE j.name = $1 AND j.singleton_key = r.id::text AND j.state < 'completed')`,
+      [QUEUE],
+    );
     for (const job of unfinished) {
       await queue.send(QUEUE, { jobId: job.id }, { retryLimit: 10, retryDelay: 5, singletonKey: job.id });
     }

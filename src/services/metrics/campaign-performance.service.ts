@@ -1,6 +1,6 @@
 import { config } from '../../config';
 import type { Context } from '../../context';
-import { managerOf } from '../../context';
+import { readerOf } from '../../context';
 import { Conditions, columnsOf, selectRows } from '../../db/select';
 import { Campaign } from '../../entities/campaign.entity';
 import { StageKind, type CampaignChannel, type RejectionReason } from '../../entities/enums';
@@ -180,7 +180,7 @@ export async function campaignPerformance(
     );
   }
   const won = `c.entered_mask & ${masks.won} <> 0`;
-  const db = managerOf(ctx);
+  const db = readerOf(ctx);
   const [rows, reasonRows] = await Promise.all([
     selectRows<Record<string, unknown>>(
       db,

@@ -1,5 +1,5 @@
 import type { Context } from '../../context';
-import { managerOf } from '../../context';
+import { readerOf } from '../../context';
 import { Conditions, selectRows } from '../../db/select';
 import { StageKind } from '../../entities/enums';
 import type { FunnelStage } from '../../entities/funnel-stage.entity';
@@ -130,7 +130,7 @@ export async function funnelReport(
   });
   const source = countedSource(where, filter, asOf);
   const [row] = await selectRows<Record<string, unknown>>(
-    managerOf(ctx),
+    readerOf(ctx),
     `SELECT ${selects.join(',\n  ')} FROM ${source}`,
     where.params,
   );
@@ -179,7 +179,7 @@ async function wonRevenueOf(
   const where = new Conditions();
   const source = leadRowsSource(where, filter, asOf);
   const [row] = await selectRows<{ revenue: unknown }>(
-    managerOf(ctx),
+    readerOf(ctx),
     `SELECT coalesce(sum(f.deal_value) FILTER (WHERE f.entered_mask & ${won} <> 0), 0) AS revenue FROM ${source}`,
     where.params,
   );
@@ -209,7 +209,7 @@ async function hoursToNextOf(
     return next ? [{ stage, next, index }] : [];
   });
   if (timed.length === 0) return {};
-  if (!asOf && onlyDates(filter) && (await stageTimesFresh(managerOf(ctx)))) {
+  if (!asOf && onlyDates(filter) && (await stageTimesFresh(readerOf(ctx)))) {
     const figures: Array<[string, unknown]> = [];
     const queue = [...timed];
     const worker = async (): Promise<void> => {

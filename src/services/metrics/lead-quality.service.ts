@@ -1,5 +1,5 @@
 import type { Context } from '../../context';
-import { managerOf } from '../../context';
+import { readerOf } from '../../context';
 import { Conditions, selectRows } from '../../db/select';
 import type { RejectionReason } from '../../entities/enums';
 import { listStages } from '../funnel.service';
@@ -56,7 +56,7 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
   addCohortConditions(where, 'f', filter);
   const dimension = `CASE WHEN GROUPING(f.campaign_id) = 0 THEN 'campaign' WHEN GROUPING(f.persona_id) = 0 THEN 'persona' ELSE 'total' END`;
   const sets = 'GROUPING SETS ((f.campaign_id), (f.persona_id), ())';
-  const db = managerOf(ctx);
+  const db = readerOf(ctx);
   const [rows, reasonRows] = await Promise.all([
     selectRows<Record<string, unknown>>(
       db,

@@ -198,7 +198,7 @@ export function edgesCondition(where: Conditions, alias: string, edges: DaySplit
  * default 4 MB work_mem, the median of a million leads spills to disk and takes twice as long.
  */
 export async function selectSorting<T>(ctx: Context, sql: string, params: unknown[]): Promise<T[]> {
-  return ctx.dataSource.transaction(async (manager) => {
+  return (ctx.readDataSource ?? ctx.dataSource).transaction(async (manager) => {
     await manager.query(`SET LOCAL work_mem = '${SORT_WORK_MEM}'`);
     return manager.query<T[]>(sql, params);
   });

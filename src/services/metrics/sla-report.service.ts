@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../../context';
-import { managerOf } from '../../context';
+import { readerOf } from '../../context';
 import { Conditions, selectRows } from '../../db/select';
 import { SlaKind, SlaPeriod } from '../../entities/enums';
 import type { Sla } from '../../entities/sla.entity';
@@ -165,7 +165,7 @@ export async function slaReport(ctx: Context, slaId: string, from: Date, to: Dat
     'NULL::uuid, NULL::int, 0, 0, 0, 0',
   );
   const rows = await selectRows<Record<string, unknown>>(
-    managerOf(ctx),
+    readerOf(ctx),
     `SELECT c.owner_id, c.terms_version, GROUPING(c.owner_id) AS all_owners, GROUPING(c.terms_version) AS all_terms,
        sum(c.cases) AS cases, sum(c.met) AS met, sum(c.breached) AS breached, sum(c.late_logged) AS late_logged
      FROM (
@@ -256,7 +256,7 @@ export async function listSlaBreaches(
     `EXISTS (SELECT 1 FROM sla_terms s WHERE s.sla_id = ${sla} AND ${termsInForceSql('t', 's')} AND ${breachedSql(at, 't')})`,
   );
   const page = await keysetPage(
-    managerOf(ctx),
+    readerOf(ctx),
     StageVisit,
     'stage_visit',
     where,
@@ -374,7 +374,7 @@ async function firstReachesByPeriod(
   if (sla.campaignId) where.add(`f.campaign_id = ${where.param(sla.campaignId)}`);
   const unit = sla.period === SlaPeriod.QUARTER ? 'quarter' : 'month';
   const rows = await selectRows<{ period: Date; leads: string }>(
-    managerOf(ctx),
+    readerOf(ctx),
     `SELECT date_trunc('${unit}', ${reach} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, count(*) AS leads
      FROM lead_fact f ${where.where()} GROUP BY 1`,
     where.params,

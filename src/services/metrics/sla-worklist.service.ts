@@ -1,5 +1,5 @@
 import type { Context } from '../../context';
-import { managerOf } from '../../context';
+import { readerOf } from '../../context';
 import { Conditions } from '../../db/select';
 import { SlaKind } from '../../entities/enums';
 import { StageVisit } from '../../entities/stage-visit.entity';
@@ -44,7 +44,7 @@ export async function listOpenSlaCases(
   );
   if (args.ownerId) where.add(`t.owner_id = ${where.param(args.ownerId)}`);
   const page = await keysetPage(
-    managerOf(ctx),
+    readerOf(ctx),
     StageVisit,
     'stage_visit',
     where,
