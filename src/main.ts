@@ -1,9 +1,12 @@
+// First: the tracing SDK (when OTEL_* asks for it) must patch `http` and `pg` before they load.
+import { tracingSdk } from './observability/tracing-boot';
 import 'reflect-metadata';
-import { config } from './config';
+import { config, configProblems, configProblemsMessage } from './config';
 import { openDatabase } from './db/database';
 import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
 import { createApp } from './server';
+import { startMetricsServer } from './observability/http-observability';
 import { seedDemo } from './cli/demo-data';
 import { publishStarterRules } from './cli/starter-rules';
 import { watchPublishedRules } from './rules/rule-cache';
@@ -13,8 +16,14 @@ import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // Every bad or unknown setting at once, before anything is started or connected to.
+  const problems = configProblems();
+  if (problems.length > 0) {
+    process.stderr.write(`${configProblemsMessage(problems)}\n`);
+    process.exit(1);
+  }
   const database = await openDatabase();
-  if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') {
+  if (process.argv.includes('--demo') || config.seedDemo) {
     const seeded = await seedDemo(database.dataSource, { onlyIfEmpty: true });
     logger.info(seeded ?? { skipped: 'the database already has leads' }, 'demo data');
     logger.info(await publishStarterRules(database.dataSource), 'starter rule sets');
@@ -32,6 +41,11 @@ async function main(): Promise<void> {
   }, 3600_000);
   purge.unref();
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const metricsServer =
+    config.metricsPort > 0
+      ? await startMetricsServer(config.metricsPort, config.metricsHost, config.metricsToken)
+      : undefined;
+  if (metricsServer) logger.info({ url: `http://${config.metricsHost}:${config.metricsPort}/metrics` }, 'metrics');
   logger.info(
     { url: `http://localhost:${config.port}/graphql`, startupMs: Date.now() - started, embedded: !config.databaseUrl },
     'Smarketing API ready',
@@ -56,6 +70,8 @@ async function main(): Promise<void> {
       await stopWatchingRules();
       await stopStageTimes();
       await database.close();
+      metricsServer?.close();
+      await tracingSdk?.shutdown(); // sends the spans still buffered
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');

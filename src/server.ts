@@ -19,7 +19,8 @@ import { bearerToken } from './auth/tokens';
 import type { Context } from './context';
 import { databaseTrouble, logDatabaseTrouble, type DatabaseTrouble } from './db/db-errors';
 import { createLoaders } from './loaders';
-import { logger } from './logger';
+import { logger as defaultLogger } from './logger';
+import type { Logger } from 'pino';
 import { config, type QueryLimits, type RateLimits } from './config';
 import { buildAppSchema } from './schema/build-schema';
 import { jitGateway } from './schema/jit-executor';
@@ -27,6 +28,10 @@ import { AppError, ErrorCode, KNOWN_CODES } from './schema/errors';
 import { costLimitPlugin, limitRules } from './schema/query-limits';
 import { identityForToken, recordTokenUse, type Identity } from './services/api-token.service';
 import { sqlState } from './services/transaction';
+import { countGraphqlError, graphqlMetricsPlugin, watchPool } from './observability/metrics';
+import { graphqlTracingPlugin, tracingActive } from './observability/tracing';
+import { httpMetrics, metricsHandler, observationOf, requestLogger } from './observability/http-observability';
+import type { RequestObservation } from './context';
 
 export const BODY_LIMIT = '1mb';
 
@@ -74,11 +79,12 @@ const SUGGESTION = / ?Did you mean(.+?)\?$/;
  * log, so no SQL, stack or host name leaks. In production no message suggests schema names.
  */
 export function createFormatError(
-  options: Pick<AppOptions, 'production' | 'queryLimits'> = {
+  options: Pick<AppOptions, 'production' | 'queryLimits'> & { logger?: Logger } = {
     production: config.production,
     queryLimits: config.queryLimits,
   },
 ): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  const logger = options.logger ?? defaultLogger;
   return (formatted, error) => {
     const original = (error as { originalError?: unknown }).originalError ?? error;
     const limit = validationExtensions(formatted, error, options.queryLimits.maxSelections);
@@ -144,8 +150,13 @@ const databaseTroubleStatus: ApolloServerPlugin<Context> = {
   },
 };
 
-async function contextFor(dataSource: DataSource, authorization: string | undefined): Promise<Context> {
-  const base = { requestId: randomUUID(), dataSource, loaders: createLoaders(dataSource) };
+async function contextFor(
+  dataSource: DataSource,
+  authorization: string | undefined,
+  requestId: string,
+  observation: RequestObservation,
+): Promise<Context> {
+  const base = { requestId, dataSource, loaders: createLoaders(dataSource), observation };
   if (authorization === undefined || authorization === '') return { ...base, user: null, tokenId: null };
   const token = bearerToken(authorization);
   let identity: Identity | null = null;
@@ -163,6 +174,7 @@ async function contextFor(dataSource: DataSource, authorization: string | undefi
     });
   }
   recordTokenUse(dataSource, identity.tokenId);
+  observation.userId = identity.user.id;
   return { ...base, user: identity.user, tokenId: identity.tokenId };
 }
 
@@ -254,15 +266,17 @@ const guardVariables: express.RequestHandler = (req, res, next) => {
   }
 };
 
-const lastResort: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-  const errorId = randomUUID();
-  logger.error({ err: error, errorId }, 'unhandled HTTP error');
-  res.status(500).json({
-    errors: [
-      { message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
-    ],
-  });
-};
+const lastResort =
+  (logger: Logger): ErrorRequestHandler =>
+  (error: unknown, req, res, _next) => {
+    const errorId = randomUUID();
+    logger.error({ err: error, errorId, requestId: req.id }, 'unhandled HTTP error');
+    res.status(500).json({
+      errors: [
+        { message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
+      ],
+    });
+  };
 
 export interface App {
   app: express.Express;
@@ -279,6 +293,12 @@ export interface AppOptions {
   rateLimits: RateLimits;
   /** The clock rate limits read; tests move it. */
   now: () => number;
+  /** Where request lines and internal errors are logged; tests capture them. */
+  logger: Logger;
+  /** Serve `/metrics` on this app (false when METRICS_PORT gives it a listener of its own). */
+  serveMetrics: boolean;
+  /** A bearer token that may read `/metrics`, besides ADMIN and OPS API tokens. */
+  metricsToken: string | undefined;
 }
 
 /** The HTTP app: `/graphql` (Apollo Sandbox on GET from a browser), `/healthz`, `/readyz`. */
@@ -288,11 +308,17 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     queryLimits: config.queryLimits,
     rateLimits: config.rateLimits,
     now: Date.now,
+    logger: defaultLogger,
+    serveMetrics: config.metricsPort === 0,
+    metricsToken: config.metricsToken,
     ...overrides,
   };
   const limits = options.queryLimits;
   const app = express();
   app.disable('x-powered-by');
+  // First, so every request is timed and logged, whatever answers it.
+  app.use(requestLogger(options.logger), httpMetrics);
+  const unwatchPool = watchPool(dataSource);
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
     gateway: jitGateway(buildAppSchema()),
@@ -325,10 +351,24 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       costLimitPlugin(limits),
       rateLimitPlugin(options.rateLimits, options.now),
       databaseTroubleStatus,
+      graphqlMetricsPlugin(),
+      ...(tracingActive() ? [graphqlTracingPlugin()] : []),
+      {
+        serverWillStart: () =>
+          Promise.resolve({
+            serverWillStop: () => {
+              unwatchPool();
+              return Promise.resolve();
+            },
+          }),
+      },
     ],
   });
   await apollo.start();
 
+  if (options.serveMetrics) {
+    app.get('/metrics', metricsHandler({ metricsToken: options.metricsToken, dataSource }));
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -356,10 +396,25 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     bodyErrors,
     guardVariables,
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(dataSource, req.headers.authorization),
+      context: async ({ req, res }) => {
+        const observation = observationOf(res);
+        try {
+          return await contextFor(
+            dataSource,
+            req.headers.authorization,
+            typeof req.id === 'string' ? req.id : randomUUID(),
+            observation,
+          );
+        } catch (error) {
+          // Refused before any operation starts, so no plugin sees it: counted and logged here.
+          observation.operation = 'unknown';
+          observation.code = countGraphqlError((error as { extensions?: { code?: unknown } }).extensions?.code);
+          throw error;
+        }
+      },
     }),
   );
-  app.use(lastResort);
+  app.use(lastResort(options.logger));
   return {
     app,
     httpServer,

@@ -10,6 +10,7 @@ import {
 import { Extensions } from 'type-graphql';
 import type { RateLimits } from '../config';
 import type { Context } from '../context';
+import { rateLimitRefusals } from '../observability/metrics';
 import { AppError, ErrorCode } from '../schema/errors';
 
 /** The kinds of calls counted apart, each with its own allowance per token. */
@@ -152,6 +153,7 @@ export function rateLimitPlugin(limits: RateLimits, now: () => number = Date.now
           for (const { bucket, count, allowance } of counts) {
             const retryAfterSeconds = allowance.waitSeconds(key, count);
             if (retryAfterSeconds > 0) {
+              rateLimitRefusals.inc({ bucket });
               throw new AppError(
                 ErrorCode.RATE_LIMITED,
                 `Too many ${bucket} for this token (at most ${allowance.perMinute} a minute); retry in ${retryAfterSeconds} s`,
