@@ -71,17 +71,24 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   return serialized;
 }
 
+/** A logger with the project's settings (level, redaction, error serializer) writing to `destination`. */
+export function createLogger(destination: pino.DestinationStream, level: string = config.logLevel): pino.Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'smarketing-api' },
+      serializers: { err: serializeError },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    destination,
+  );
+}
+
 /**
  * Logs go to stderr, so CLI commands (`npm run token`) keep stdout for their answer. JSON for
  * machines; `LOG_FORMAT=pretty` for people (readable local times, one colourised line each).
  */
-export const logger = pino(
-  {
-    level: config.logLevel,
-    base: { service: 'smarketing-api' },
-    serializers: { err: serializeError },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  },
+export const logger = createLogger(
   config.logFormat === 'pretty'
     ? pretty({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
     : pino.destination(2),

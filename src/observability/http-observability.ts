@@ -17,8 +17,10 @@ const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 const PROBES = new Set(['/healthz', '/readyz']);
 
-function pathOf(url: string | undefined): string {
-  const path = (url ?? '/').split('?', 1)[0]!;
+/** The path asked for, without its query string (express rewrites `url` under a mounted path). */
+function pathOf(req: http.IncomingMessage): string {
+  const url = (req as Partial<express.Request>).originalUrl ?? req.url ?? '/';
+  const path = url.split('?', 1)[0]!;
   return path.length > 200 ? `${path.slice(0, 200)}...` : path;
 }
 
@@ -42,7 +44,7 @@ export function requestLogger(logger: Logger): express.RequestHandler {
     quietReqLogger: true,
     quietResLogger: true,
     wrapSerializers: false,
-    serializers: { req: (req: http.IncomingMessage) => ({ method: req.method, path: pathOf(req.url) }) },
+    serializers: { req: (req: http.IncomingMessage) => ({ method: req.method, path: pathOf(req) }) },
     customAttributeKeys: { reqId: 'requestId' },
     genReqId(req, res) {
       const given = req.headers['x-request-id'];
@@ -52,13 +54,13 @@ export function requestLogger(logger: Logger): express.RequestHandler {
     },
     customLogLevel(req, res, error) {
       if (error || res.statusCode >= 500) return 'error';
-      if (PROBES.has(pathOf(req.url)) && res.statusCode < 400) return 'debug';
+      if (PROBES.has(pathOf(req)) && res.statusCode < 400) return 'debug';
       return 'info';
     },
     customSuccessObject: (req, res, value: { responseTime: number }) => lineFor(req, res, value.responseTime),
     customErrorObject: (req, res, _error, value: { responseTime: number }) => lineFor(req, res, value.responseTime),
-    customSuccessMessage: (req, res) => `${req.method} ${pathOf(req.url)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${pathOf(req.url)} ${res.statusCode}`,
+    customSuccessMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
   });
 }
 
@@ -66,7 +68,7 @@ function lineFor(req: http.IncomingMessage, res: http.ServerResponse, durationMs
   const observation = observationOf(res);
   return {
     method: req.method,
-    path: pathOf(req.url),
+    path: pathOf(req),
     status: res.statusCode,
     durationMs,
     ...(observation.operation !== undefined && { operation: observation.operation }),
@@ -79,7 +81,7 @@ function lineFor(req: http.IncomingMessage, res: http.ServerResponse, durationMs
 export const httpMetrics: express.RequestHandler = (req, res, next) => {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
-    const path = pathOf(req.originalUrl);
+    const path = pathOf(req);
     httpRequestDuration.observe(
       { method: req.method, route: ROUTES.has(path) ? path : 'other', status: String(res.statusCode) },
       Number(process.hrtime.bigint() - started) / 1e9,
