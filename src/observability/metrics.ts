@@ -186,7 +186,8 @@ export function operationLabel(name: string | null | undefined, resolved: boolea
 }
 
 function errorCodeLabel(code: unknown): string {
-  if (code === 'INTERNAL_SERVER_ERROR') return code;
+  // No code at all: an error nobody recognised, which the client sees masked.
+  if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) return 'INTERNAL_SERVER_ERROR';
   return typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'OTHER';
 }
 
