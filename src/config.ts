@@ -36,6 +36,10 @@ export interface Config {
   metricsToken: string | undefined;
   /** Seed the demo data at start (as `--demo` does). */
   seedDemo: boolean;
+  /** Collect and serve Prometheus metrics (on by default). */
+  metricsEnabled: boolean;
+  /** Log one line per HTTP request (on by default; written at info level, probes at debug). */
+  requestLog: boolean;
 }
 
 export interface QueryLimits {
@@ -201,4 +205,6 @@ export const config: Config = {
   metricsHost: stringFromEnv('METRICS_HOST', '127.0.0.1'),
   metricsToken: optionalStringFromEnv('METRICS_TOKEN', { secret: true, minLength: 16 }),
   seedDemo: booleanFromEnv('SEED_DEMO', false),
+  metricsEnabled: booleanFromEnv('METRICS_ENABLED', true),
+  requestLog: booleanFromEnv('REQUEST_LOG', true),
 };

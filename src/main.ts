@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   purge.unref();
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const metricsServer =
-    config.metricsPort > 0
+    config.metricsEnabled && config.metricsPort > 0
       ? await startMetricsServer(config.metricsPort, config.metricsHost, config.metricsToken)
       : undefined;
   if (metricsServer) logger.info({ url: `http://${config.metricsHost}:${config.metricsPort}/metrics` }, 'metrics');

@@ -299,6 +299,10 @@ export interface AppOptions {
   serveMetrics: boolean;
   /** A bearer token that may read `/metrics`, besides ADMIN and OPS API tokens. */
   metricsToken: string | undefined;
+  /** Time requests and operations for the metrics (METRICS_ENABLED). */
+  metrics: boolean;
+  /** One log line per request (REQUEST_LOG). */
+  requestLog: boolean;
 }
 
 /** The HTTP app: `/graphql` (Apollo Sandbox on GET from a browser), `/healthz`, `/readyz`. */
@@ -309,15 +313,18 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     rateLimits: config.rateLimits,
     now: Date.now,
     logger: defaultLogger,
-    serveMetrics: config.metricsPort === 0,
+    serveMetrics: config.metricsEnabled && config.metricsPort === 0,
     metricsToken: config.metricsToken,
+    metrics: config.metricsEnabled,
+    requestLog: config.requestLog,
     ...overrides,
   };
   const limits = options.queryLimits;
   const app = express();
   app.disable('x-powered-by');
   // First, so every request is timed and logged, whatever answers it.
-  app.use(requestLogger(options.logger), httpMetrics);
+  if (options.requestLog) app.use(requestLogger(options.logger));
+  if (options.metrics) app.use(httpMetrics);
   const unwatchPool = watchPool(dataSource);
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
@@ -351,7 +358,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       costLimitPlugin(limits),
       rateLimitPlugin(options.rateLimits, options.now),
       databaseTroubleStatus,
-      graphqlMetricsPlugin(),
+      ...(options.metrics || options.requestLog ? [graphqlMetricsPlugin(options.metrics)] : []),
       ...(tracingActive() ? [graphqlTracingPlugin()] : []),
       {
         serverWillStart: () =>

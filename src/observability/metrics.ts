@@ -192,10 +192,11 @@ function errorCodeLabel(code: unknown): string {
 }
 
 /**
- * Times every GraphQL operation by name and counts the errors sent back by code. It also notes
- * the operation name and the first error code on the request's observation, for the request log.
+ * Times every GraphQL operation by name and counts the errors sent back by code (unless `record`
+ * is false: metrics off). It also notes the operation name and the first error code on the
+ * request's observation, for the request log.
  */
-export function graphqlMetricsPlugin(): ApolloServerPlugin<Context> {
+export function graphqlMetricsPlugin(record = true): ApolloServerPlugin<Context> {
   return {
     requestDidStart({ contextValue }) {
       const started = process.hrtime.bigint();
@@ -203,14 +204,14 @@ export function graphqlMetricsPlugin(): ApolloServerPlugin<Context> {
         willSendResponse({ operation, operationName, response, contextValue: context }) {
           const label = operationLabel(operation ? (operation.name?.value ?? null) : operationName, !!operation);
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          graphqlDuration.observe({ operation: label, type: operation?.operation ?? 'unknown' }, seconds);
+          if (record) graphqlDuration.observe({ operation: label, type: operation?.operation ?? 'unknown' }, seconds);
           const body = response.body;
           const errors = body.kind === 'single' ? body.singleResult.errors : undefined;
           const observation = (context ?? contextValue).observation;
           if (observation) observation.operation = label;
           for (const error of errors ?? []) {
             const code = errorCodeLabel(error.extensions?.code);
-            graphqlErrors.inc({ code });
+            if (record) graphqlErrors.inc({ code });
             if (observation && !observation.code) observation.code = code;
           }
           return Promise.resolve();

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
+import { UseMiddleware } from 'type-graphql';
 import { traceResolver } from '../observability/tracing';
 import { METRIC_COST, RateBucket, RateLimit } from '../auth/rate-limit';
 import { Access } from '../auth/roles';
