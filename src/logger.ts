@@ -86,7 +86,7 @@ export function createLogger(destination: pino.DestinationStream, level: string 
 
 /**
  * Logs go to stderr, so CLI commands (`npm run token`) keep stdout for their answer. JSON for
- * machines; `LOG_FORMAT=pretty` for people (readable local times, one colourised line each).
+ * machines; `LOG_FORMAT=pretty` for people (readable local times, the fields indented under each message).
  */
 export const logger = createLogger(
   config.logFormat === 'pretty'
