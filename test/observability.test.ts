@@ -34,8 +34,12 @@ function captureLogs(): {
   };
 }
 
-/** A sample's value in Prometheus text, e.g. `sample(text, 'x_total', { code: 'A' })`; undefined when absent. */
+/**
+ * The sum of a metric's samples whose labels include `labels`, from Prometheus text, e.g.
+ * `sample(text, 'x_total', { code: 'A' })`; undefined when there is none.
+ */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  let sum: number | undefined;
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
@@ -43,9 +47,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     const present = Object.fromEntries(
       [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
     );
-    if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
+    if (Object.entries(labels).every(([key, value]) => present[key] === value)) sum = (sum ?? 0) + Number(match[3]);
   }
-  return undefined;
+  return sum;
 }
 
 const LEADS_PAGE = 'query LeadsPage($first: Int) { leads(first: $first) { totalCount nodes { id email } } }';
@@ -112,6 +116,9 @@ describe('/metrics', () => {
     const http = (status: string) =>
       sample(text, 'smarketing_http_request_duration_seconds_count', { route: '/graphql', status });
     expect([http('200'), http('429'), http('401')]).toEqual([10, 1, unauthenticated.status === 401 ? 1 : undefined]);
+    expect(
+      sample(text, 'smarketing_http_request_duration_seconds_count', { route: '/graphql', operation: 'LeadsPage' }),
+    ).toBe(3);
     // The pool: this scrape's own token lookup has returned its connection; the pool is open.
     expect(sample(text, 'smarketing_db_pool_connections')).toBeGreaterThan(0);
     expect(sample(text, 'smarketing_db_pool_connections_in_use')).toBe(0);

@@ -77,13 +77,18 @@ function lineFor(req: http.IncomingMessage, res: http.ServerResponse, durationMs
   };
 }
 
-/** Times every HTTP request by method, route and status. */
+/** Times every HTTP request by method, route, GraphQL operation (`none` for other routes) and status. */
 export const httpMetrics: express.RequestHandler = (req, res, next) => {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const path = pathOf(req);
     httpRequestDuration.observe(
-      { method: req.method, route: ROUTES.has(path) ? path : 'other', status: String(res.statusCode) },
+      {
+        method: req.method,
+        route: ROUTES.has(path) ? path : 'other',
+        operation: observationOf(res).operation ?? 'none',
+        status: String(res.statusCode),
+      },
       Number(process.hrtime.bigint() - started) / 1e9,
     );
   });

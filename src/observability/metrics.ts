@@ -16,8 +16,8 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export const httpRequestDuration = new Histogram({
   name: 'smarketing_http_request_duration_seconds',
-  help: 'HTTP requests by method, route (the path served, or "other") and status code, from the first byte read to the last byte written.',
-  labelNames: ['method', 'route', 'status'] as const,
+  help: 'HTTP requests by method, route (the path served, or "other"), GraphQL operation label ("none" off /graphql) and status code, from the first middleware to the last byte written.',
+  labelNames: ['method', 'route', 'operation', 'status'] as const,
   buckets: LATENCY_BUCKETS,
   registers: [metricsRegistry],
 });
