@@ -129,8 +129,8 @@ new Gauge({
   registers: [metricsRegistry],
   async collect() {
     this.reset();
-    const [dataSource] = pools;
-    if (!dataSource?.isInitialized) return;
+    const dataSource = [...pools].find((candidate) => candidate.isInitialized);
+    if (!dataSource) return;
     const rows = await withDeadline(
       dataSource.query<Array<{ status: string; remaining: number }>>(
         `SELECT status::text AS status, coalesce(sum(greatest(total - done, 0)), 0)::int AS remaining
