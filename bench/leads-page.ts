@@ -34,11 +34,12 @@ async function start(
   args: string[],
   env: Record<string, string>,
   readyUrl: string | undefined,
+  stderr: 'inherit' | 'ignore' = 'inherit',
 ): Promise<ChildProcess> {
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', stderr],
   });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
@@ -133,6 +134,11 @@ async function load(
   };
 }
 
+/** Mean server CPU per request of two runs. */
+function mean(a: Measured, b: Measured): number {
+  return (a.serverCpuMs + b.serverCpuMs) / 2;
+}
+
 export async function main(): Promise<string> {
   const db = await benchDatabase('page');
   await seed(db.dataSource);
@@ -151,30 +157,49 @@ export async function main(): Promise<string> {
   execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   const children: ChildProcess[] = [];
   try {
-    children.push(
-      await start(
+    const page = '{ leads(first: 50) { nodes { id email firstName lastName company score campaign { id name } } } }';
+    /**
+     * Our server on its own port; `observed` turns metrics and request logs on (the request lines
+     * are written at info level, to a stderr that goes nowhere) or off.
+     */
+    const ourServer = async (port: number, observed: boolean, name: string): Promise<Measured> => {
+      const child = await start(
         process.execPath,
         ['dist/src/main.js'],
-        { DATABASE_URL: db.url, PORT: '4701', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-        'http://127.0.0.1:4701/readyz',
-      ),
-    );
-    const ours = await load(
-      'Smarketing API',
-      children[0]!,
-      db.url,
-      'http://127.0.0.1:4701/graphql',
-      '{ leads(first: 50) { nodes { id email firstName lastName company score campaign { id name } } } }',
-      {
-        authorization: `Bearer ${token}`,
-      },
-    );
+        {
+          DATABASE_URL: db.url,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          NODE_ENV: 'production',
+          LOG_LEVEL: observed ? 'info' : 'warn',
+          METRICS_ENABLED: String(observed),
+          REQUEST_LOG: String(observed),
+        },
+        `http://127.0.0.1:${port}/readyz`,
+        observed ? 'ignore' : 'inherit',
+      );
+      children.push(child);
+      try {
+        return await load(name, child, db.url, `http://127.0.0.1:${port}/graphql`, page, {
+          authorization: `Bearer ${token}`,
+        });
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    };
+    // Metrics and request logs on and off, alternating, so a change in the machine's load touches both.
+    const on1 = await ourServer(4701, true, 'Smarketing API');
+    const off1 = await ourServer(4704, false, 'Smarketing API, metrics and request logs off');
+    const on2 = await ourServer(4705, true, 'Smarketing API (again)');
+    const off2 = await ourServer(4706, false, 'Smarketing API, metrics and request logs off (again)');
+    const ours = on1;
     children.push(
       await start(process.execPath, [path.join(__dirname, 'postgraphile', 'server.js'), db.url, '4702'], {}, undefined),
     );
     const postgraphile = await load(
       'PostGraphile 4',
-      children[1]!,
+      children[children.length - 1]!,
       db.url,
       'http://127.0.0.1:4702/graphql',
       '{ allLeads(first: 50, orderBy: CREATED_AT_DESC) { nodes { id email firstName lastName company score campaignByCampaignId { id name } } } }',
@@ -189,12 +214,12 @@ export async function main(): Promise<string> {
     );
     const minimal = await load(
       'minimal hand-written Apollo Server',
-      children[2]!,
+      children[children.length - 1]!,
       db.url,
       'http://127.0.0.1:4703/',
       '{ leads(first: 50) { id email firstName lastName company score campaign { id name } } }',
     );
-    const rows = [ours, postgraphile, minimal]
+    const rows = [on1, off1, on2, off2, postgraphile, minimal]
       .map(
         (m) =>
           `| ${m.name} | ${Math.round(m.rps)} | ${(m.rps / postgraphile.rps).toFixed(2)} | ${m.p50} ms | ${m.p99} ms | ${m.errors} | ${m.serverCpuMs.toFixed(2)} ms | ${m.databaseCpuMs.toFixed(2)} ms |`,
@@ -208,7 +233,9 @@ The same page from three servers on the same database (${LEADS.toLocaleString('e
 |---|---|---|---|---|---|---|---|
 ${rows}
 
-CPU per request is the user + system time, over the measured run, of the server process and of the PostgreSQL backends its pool holds, divided by the requests served (from /proc). Server, database and load generator share the two cores, so throughput follows the sum: Smarketing API spends ${(ours.serverCpuMs / postgraphile.serverCpuMs).toFixed(1)}× PostGraphile's server CPU and ${(ours.databaseCpuMs / postgraphile.databaseCpuMs).toFixed(1)}× its database CPU on this page (PostGraphile runs one SQL statement that builds the JSON; ours runs three: the token, the page, the campaigns through a DataLoader, and executes the query with graphql-jit behind Apollo Server).`;
+CPU per request is the user + system time, over the measured run, of the server process and of the PostgreSQL backends its pool holds, divided by the requests served (from /proc). Server, database and load generator share the two cores, so throughput follows the sum: Smarketing API spends ${(ours.serverCpuMs / postgraphile.serverCpuMs).toFixed(1)}× PostGraphile's server CPU and ${(ours.databaseCpuMs / postgraphile.databaseCpuMs).toFixed(1)}× its database CPU on this page (PostGraphile runs one SQL statement that builds the JSON; ours runs three: the token, the page, the campaigns through a DataLoader, and executes the query with graphql-jit behind Apollo Server).
+
+Metrics and request logs (prom-client histograms for HTTP and the GraphQL operation, one pino-http line per request written at info level) against the same server with METRICS_ENABLED=false and REQUEST_LOG=false, run alternately: server CPU per request ${mean(on1, on2).toFixed(2)} ms with them and ${mean(off1, off2).toFixed(2)} ms without, so they add ${(mean(on1, on2) - mean(off1, off2)).toFixed(2)} ms (${(((mean(on1, on2) - mean(off1, off2)) / mean(off1, off2)) * 100).toFixed(0)}%) per request; throughput ${Math.round((on1.rps + on2.rps) / 2)} against ${Math.round((off1.rps + off2.rps) / 2)} req/s.`;
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { z } from 'zod';
 
 /** The one typed view of the environment. Read once; everything else imports `config`. */
 export interface Config {
@@ -36,6 +37,19 @@ export interface Config {
   migrateOnStart: boolean;
   /** A read replica for metric queries and lists; unset, everything reads the primary. */
   databaseReadUrl: string | undefined;
+  /** `json` for log pipelines, `pretty` (pino-pretty, readable times) for people. */
+  logFormat: 'json' | 'pretty';
+  /** When not 0, `/metrics` is served on this port (bound to `metricsHost`) instead of the API's. */
+  metricsPort: number;
+  metricsHost: string;
+  /** A bearer token that may read `/metrics` (besides ADMIN and OPS API tokens). */
+  metricsToken: string | undefined;
+  /** Seed the demo data at start (as `--demo` does). */
+  seedDemo: boolean;
+  /** Collect and serve Prometheus metrics (on by default). */
+  metricsEnabled: boolean;
+  /** Log one line per HTTP request (on by default; written at info level, probes at debug). */
+  requestLog: boolean;
 }
 
 export interface QueryLimits {
@@ -58,32 +72,132 @@ export interface RateLimits {
   metricsPerMinute: number;
 }
 
-function intFromEnv(name: string, fallback: number): number {
+/**
+ * The environment is checked as it is read: each `intFromEnv`/`stringFromEnv`/... call names a
+ * variable (so it becomes known) and validates its value with zod. Nothing throws here; every
+ * problem is collected, and `configProblems()` lists them together with unknown variables in the
+ * project's namespace, so one message names them all (main.ts prints it and exits 1 before the
+ * database is touched). Adding a setting is one property below, e.g.
+ * `lockTimeoutMs: intFromEnv('LOCK_TIMEOUT_MS', 2000)`.
+ */
+const knownVariables = new Set<string>(['NODE_ENV']);
+const invalidValues: string[] = [];
+
+/** Unknown variables with these prefixes are refused: they can only be a typo of one of ours. */
+export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_'];
+
+function fromEnv<T>(name: string, schema: z.ZodType<T>, fallback: T, options: { secret?: boolean } = {}): T {
+  knownVariables.add(name);
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  }
-  return value;
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const shown = options.secret ? '(value hidden)' : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}...` : raw);
+  invalidValues.push(`${name}=${shown}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  return fallback;
+}
+
+function intFromEnv(name: string, fallback: number, options: { min?: number; max?: number } = {}): number {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = options;
+  const schema = z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `must be at least ${min}` })
+        .max(max, { message: `must be at most ${max}` }),
+    );
+  return fromEnv(name, schema, fallback);
+}
+
+function stringFromEnv(name: string, fallback: string, options: { secret?: boolean } = {}): string {
+  return fromEnv(name, z.string().trim().min(1), fallback, options);
+}
+
+function optionalStringFromEnv(
+  name: string,
+  options: { secret?: boolean; minLength?: number } = {},
+): string | undefined {
+  const min = options.minLength ?? 1;
+  return fromEnv<string | undefined>(
+    name,
+    z.string().min(min, { message: `must be at least ${min} characters long` }),
+    undefined,
+    options,
+  );
+}
+
+function enumFromEnv<T extends string>(name: string, values: readonly [T, ...T[]], fallback: T): T {
+  return fromEnv(name, z.enum(values, { message: `must be one of ${values.join(', ')}` }), fallback);
+}
+
+function booleanFromEnv(name: string, fallback: boolean): boolean {
+  return fromEnv(
+    name,
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .transform((v) => v === 'true' || v === '1'),
+    fallback,
+  );
+}
+
+function postgresUrlFromEnv(name: string): string | undefined {
+  const schema = z.string().refine(
+    (value) => {
+      try {
+        return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a postgres:// or postgresql:// URL' },
+  );
+  // The URL may hold a password: a bad value is named, never printed.
+  return fromEnv<string | undefined>(name, schema, undefined, { secret: true });
+}
+
+/**
+ * Every problem with the environment: invalid values of known variables, then variables in the
+ * project's namespaces that nothing reads (a typo would otherwise be ignored silently).
+ */
+export function configProblems(env: NodeJS.ProcessEnv = process.env): string[] {
+  const unknown = Object.keys(env)
+    .filter((name) => CONFIG_NAMESPACES.some((prefix) => name.startsWith(prefix)) && !knownVariables.has(name))
+    .sort()
+    .map((name) => `${name}: unknown variable (the known ones are listed in the README, "Configuration")`);
+  return [...invalidValues, ...unknown];
+}
+
+/** The one message that lists every problem, for people reading a failed start. */
+export function configProblemsMessage(problems: string[]): string {
+  return [
+    `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was started:`,
+    ...problems.map((problem) => `  - ${problem}`),
+  ].join('\n');
 }
 
 export const projectRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const config: Config = {
-  databaseUrl: process.env.DATABASE_URL || undefined,
-  embeddedPort: intFromEnv('EMBEDDED_PG_PORT', 54329),
-  embeddedDataDir: process.env.EMBEDDED_PG_DIR ?? path.join(projectRoot, '.data', 'postgres'),
-  port: intFromEnv('PORT', 4000),
-  host: process.env.HOST ?? '0.0.0.0',
-  logLevel: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+  databaseUrl: postgresUrlFromEnv('DATABASE_URL'),
+  embeddedPort: intFromEnv('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 }),
+  embeddedDataDir: stringFromEnv('EMBEDDED_PG_DIR', path.join(projectRoot, '.data', 'postgres')),
+  port: intFromEnv('PORT', 4000, { max: 65535 }),
+  host: stringFromEnv('HOST', '0.0.0.0'),
+  logLevel: enumFromEnv('LOG_LEVEL', LOG_LEVELS, process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+  logFormat: enumFromEnv('LOG_FORMAT', ['json', 'pretty'], 'json'),
   production: process.env.NODE_ENV === 'production',
   maxPageSize: 100,
-  dbPoolSize: intFromEnv('DB_POOL_SIZE', 10),
+  dbPoolSize: intFromEnv('DB_POOL_SIZE', 10, { min: 1, max: 1000 }),
   statementTimeoutMs: intFromEnv('DB_STATEMENT_TIMEOUT_MS', 15000),
-  nurtureStageKey: process.env.NURTURE_STAGE ?? 'lead',
-  handoverStageKey: process.env.HANDOVER_STAGE ?? 'mql',
-  acceptedStageKey: process.env.ACCEPTED_STAGE ?? 'sql',
+  nurtureStageKey: stringFromEnv('NURTURE_STAGE', 'lead'),
+  handoverStageKey: stringFromEnv('HANDOVER_STAGE', 'mql'),
+  acceptedStageKey: stringFromEnv('ACCEPTED_STAGE', 'sql'),
   dbConnectTimeoutMs: intFromEnv('DB_CONNECT_TIMEOUT_MS', 10000),
   queryLimits: {
     maxDepth: intFromEnv('MAX_QUERY_DEPTH', 10),
@@ -100,6 +214,12 @@ export const config: Config = {
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
   slaBackdateGraceMinutes: intFromEnv('SLA_BACKDATE_GRACE_MINUTES', 60),
   activityFutureToleranceMinutes: intFromEnv('ACTIVITY_FUTURE_TOLERANCE_MINUTES', 5),
-  migrateOnStart: process.env.MIGRATE_ON_START !== 'false',
-  databaseReadUrl: process.env.DATABASE_READ_URL || undefined,
+  migrateOnStart: booleanFromEnv('MIGRATE_ON_START', true),
+  databaseReadUrl: postgresUrlFromEnv('DATABASE_READ_URL'),
+  metricsPort: intFromEnv('METRICS_PORT', 0, { max: 65535 }),
+  metricsHost: stringFromEnv('METRICS_HOST', '127.0.0.1'),
+  metricsToken: optionalStringFromEnv('METRICS_TOKEN', { secret: true, minLength: 16 }),
+  seedDemo: booleanFromEnv('SEED_DEMO', false),
+  metricsEnabled: booleanFromEnv('METRICS_ENABLED', true),
+  requestLog: booleanFromEnv('REQUEST_LOG', true),
 };

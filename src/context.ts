@@ -2,6 +2,15 @@ import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository
 import type { Role } from './entities/enums';
 import type { Loaders } from './loaders';
 
+/** What the request log line says about a GraphQL request, noted as the request goes. */
+export interface RequestObservation {
+  /** The operation's metric label: its name, `anonymous`, `unknown` or `other`. */
+  operation?: string;
+  userId?: string;
+  /** The first error code sent back, if any. */
+  code?: string;
+}
+
 export interface CurrentUser {
   id: string;
   name: string;
@@ -22,6 +31,8 @@ export interface Context {
   readDataSource?: DataSource;
   loaders: Loaders;
   manager?: EntityManager;
+  /** Set for requests over HTTP: read by the request log. */
+  observation?: RequestObservation;
 }
 
 export function managerOf(ctx: Context): EntityManager {

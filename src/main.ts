@@ -1,11 +1,14 @@
+// First: the tracing SDK (when OTEL_* asks for it) must patch `http` and `pg` before they load.
+import { tracingSdk } from './observability/tracing-boot';
 import 'reflect-metadata';
-import { config } from './config';
+import { config, configProblems, configProblemsMessage } from './config';
 import { createDataSource } from './db/data-source';
 import { openDatabase } from './db/database';
 import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
 import { createApp } from './server';
 import { seedDemoCompany } from './cli/demo-company';
+import { startMetricsServer } from './observability/http-observability';
 import { watchPublishedRules } from './rules/rule-cache';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
 import { watchStageTimes } from './services/metrics/lead-facts.service';
@@ -13,8 +16,14 @@ import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // Every bad or unknown setting at once, before anything is started or connected to.
+  const problems = configProblems();
+  if (problems.length > 0) {
+    process.stderr.write(`${configProblemsMessage(problems)}\n`);
+    process.exit(1);
+  }
   const database = await openDatabase({ migrate: config.migrateOnStart });
-  if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') {
+  if (process.argv.includes('--demo') || config.seedDemo) {
     logger.info('seeding demo data (only into an empty database), the starter rules, SLAs and reviews');
     const demo = await seedDemoCompany(database.dataSource, { onlyIfEmpty: true });
     logger.info(demo.seeded ?? { skipped: 'the database already has leads' }, 'demo data');
@@ -38,6 +47,11 @@ async function main(): Promise<void> {
   }, 3600_000);
   purge.unref();
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const metricsServer =
+    config.metricsEnabled && config.metricsPort > 0
+      ? await startMetricsServer(config.metricsPort, config.metricsHost, config.metricsToken)
+      : undefined;
+  if (metricsServer) logger.info({ url: `http://${config.metricsHost}:${config.metricsPort}/metrics` }, 'metrics');
   logger.info(
     {
       url: `http://localhost:${config.port}/graphql`,
@@ -68,6 +82,8 @@ async function main(): Promise<void> {
       await stopStageTimes();
       if (readDataSource?.isInitialized) await readDataSource.destroy();
       await database.close();
+      metricsServer?.close();
+      await tracingSdk?.shutdown(); // sends the spans still buffered
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');

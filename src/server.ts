@@ -20,7 +20,8 @@ import type { Context } from './context';
 import { dashboardRouter } from './dashboard';
 import { databaseTrouble, logDatabaseTrouble, type DatabaseTrouble } from './db/db-errors';
 import { createLoaders } from './loaders';
-import { logger } from './logger';
+import { logger as defaultLogger } from './logger';
+import type { Logger } from 'pino';
 import { config, type QueryLimits, type RateLimits } from './config';
 import { buildAppSchema } from './schema/build-schema';
 import { jitGateway } from './schema/jit-executor';
@@ -28,6 +29,10 @@ import { AppError, ErrorCode, KNOWN_CODES } from './schema/errors';
 import { costLimitPlugin, limitRules } from './schema/query-limits';
 import { identityForToken, recordTokenUse, type Identity } from './services/api-token.service';
 import { sqlState } from './services/transaction';
+import { countGraphqlError, graphqlMetricsPlugin, watchPool } from './observability/metrics';
+import { graphqlTracingPlugin, tracingActive } from './observability/tracing';
+import { httpMetrics, metricsHandler, observationOf, requestLogger } from './observability/http-observability';
+import type { RequestObservation } from './context';
 
 export const BODY_LIMIT = '1mb';
 
@@ -75,11 +80,12 @@ const SUGGESTION = / ?Did you mean(.+?)\?$/;
  * log, so no SQL, stack or host name leaks. In production no message suggests schema names.
  */
 export function createFormatError(
-  options: Pick<AppOptions, 'production' | 'queryLimits'> = {
+  options: Pick<AppOptions, 'production' | 'queryLimits'> & { logger?: Logger } = {
     production: config.production,
     queryLimits: config.queryLimits,
   },
 ): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  const logger = options.logger ?? defaultLogger;
   return (formatted, error) => {
     const original = (error as { originalError?: unknown }).originalError ?? error;
     const limit = validationExtensions(formatted, error, options.queryLimits.maxSelections);
@@ -149,8 +155,10 @@ async function contextFor(
   dataSource: DataSource,
   readDataSource: DataSource | undefined,
   authorization: string | undefined,
+  requestId: string,
+  observation: RequestObservation,
 ): Promise<Context> {
-  const base = { requestId: randomUUID(), dataSource, readDataSource, loaders: createLoaders(dataSource) };
+  const base = { requestId, dataSource, readDataSource, loaders: createLoaders(dataSource), observation };
   if (authorization === undefined || authorization === '') return { ...base, user: null, tokenId: null };
   const token = bearerToken(authorization);
   let identity: Identity | null = null;
@@ -168,6 +176,7 @@ async function contextFor(
     });
   }
   recordTokenUse(dataSource, identity.tokenId);
+  observation.userId = identity.user.id;
   return { ...base, user: identity.user, tokenId: identity.tokenId };
 }
 
@@ -259,15 +268,17 @@ const guardVariables: express.RequestHandler = (req, res, next) => {
   }
 };
 
-const lastResort: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-  const errorId = randomUUID();
-  logger.error({ err: error, errorId }, 'unhandled HTTP error');
-  res.status(500).json({
-    errors: [
-      { message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
-    ],
-  });
-};
+const lastResort =
+  (logger: Logger): ErrorRequestHandler =>
+  (error: unknown, req, res, _next) => {
+    const errorId = randomUUID();
+    logger.error({ err: error, errorId, requestId: req.id }, 'unhandled HTTP error');
+    res.status(500).json({
+      errors: [
+        { message: `Internal error (id ${errorId})`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } },
+      ],
+    });
+  };
 
 export interface App {
   app: express.Express;
@@ -286,6 +297,16 @@ export interface AppOptions {
   now: () => number;
   /** The read replica (DATABASE_READ_URL) for metric queries and lists, when there is one. */
   readDataSource: DataSource | undefined;
+  /** Where request lines and internal errors are logged; tests capture them. */
+  logger: Logger;
+  /** Serve `/metrics` on this app (false when METRICS_PORT gives it a listener of its own). */
+  serveMetrics: boolean;
+  /** A bearer token that may read `/metrics`, besides ADMIN and OPS API tokens. */
+  metricsToken: string | undefined;
+  /** Time requests and operations for the metrics (METRICS_ENABLED). */
+  metrics: boolean;
+  /** One log line per request (REQUEST_LOG). */
+  requestLog: boolean;
 }
 
 /**
@@ -299,11 +320,20 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     rateLimits: config.rateLimits,
     now: Date.now,
     readDataSource: undefined,
+    logger: defaultLogger,
+    serveMetrics: config.metricsEnabled && config.metricsPort === 0,
+    metricsToken: config.metricsToken,
+    metrics: config.metricsEnabled,
+    requestLog: config.requestLog,
     ...overrides,
   };
   const limits = options.queryLimits;
   const app = express();
   app.disable('x-powered-by');
+  // First, so every request is timed and logged, whatever answers it.
+  if (options.requestLog) app.use(requestLogger(options.logger));
+  if (options.metrics) app.use(httpMetrics);
+  const unwatchPool = watchPool(dataSource);
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
     gateway: jitGateway(buildAppSchema()),
@@ -336,10 +366,24 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       costLimitPlugin(limits),
       rateLimitPlugin(dataSource, options.rateLimits, options.now),
       databaseTroubleStatus,
+      ...(options.metrics || options.requestLog ? [graphqlMetricsPlugin(options.metrics)] : []),
+      ...(tracingActive() ? [graphqlTracingPlugin()] : []),
+      {
+        serverWillStart: () =>
+          Promise.resolve({
+            serverWillStop: () => {
+              unwatchPool();
+              return Promise.resolve();
+            },
+          }),
+      },
     ],
   });
   await apollo.start();
 
+  if (options.serveMetrics) {
+    app.get('/metrics', metricsHandler({ metricsToken: options.metricsToken, dataSource }));
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -367,11 +411,27 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     bodyErrors,
     guardVariables,
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(dataSource, options.readDataSource, req.headers.authorization),
+      context: async ({ req, res }) => {
+        const observation = observationOf(res);
+        try {
+          return await contextFor(
+            dataSource,
+            options.readDataSource,
+            req.headers.authorization,
+            typeof req.id === 'string' ? req.id : randomUUID(),
+            observation,
+          );
+        } catch (error) {
+          // Refused before any operation starts, so no plugin sees it: counted and logged here.
+          observation.operation = 'unknown';
+          observation.code = countGraphqlError((error as { extensions?: { code?: unknown } }).extensions?.code);
+          throw error;
+        }
+      },
     }),
   );
   app.use(dashboardRouter());
-  app.use(lastResort);
+  app.use(lastResort(options.logger));
   return {
     app,
     httpServer,

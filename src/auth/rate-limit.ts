@@ -11,6 +11,7 @@ import { Extensions } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import type { RateLimits } from '../config';
 import type { Context } from '../context';
+import { rateLimitRefusals } from '../observability/metrics';
 import { AppError, ErrorCode } from '../schema/errors';
 
 /** The kinds of calls counted apart, each with its own allowance per token. */
@@ -214,6 +215,7 @@ export function rateLimitPlugin(
           const refused = await takeAll(dataSource, counts, key);
           if (refused) {
             const { bucket, allowance, retryAfterSeconds } = refused;
+            rateLimitRefusals.inc({ bucket });
             throw new AppError(
               ErrorCode.RATE_LIMITED,
               `Too many ${bucket} for this token (at most ${allowance.perMinute} a minute); retry in ${retryAfterSeconds} s`,

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { config } from '../config';
+import { config, configProblems, configProblemsMessage } from '../config';
 import { logger } from '../logger';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -56,6 +56,9 @@ export interface Database {
  * migrations are pending, since the release step has not run.
  */
 export async function openDatabase(options: { migrate?: boolean; poolSize?: number } = {}): Promise<Database> {
+  // The CLI commands start here: a bad setting stops them before any connection, as it stops main.ts.
+  const problems = configProblems();
+  if (problems.length > 0) throw new Error(configProblemsMessage(problems));
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({

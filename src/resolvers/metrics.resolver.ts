@@ -1,4 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
+import { UseMiddleware } from 'type-graphql';
+import { traceResolver } from '../observability/tracing';
 import { METRIC_COST, RateBucket, RateLimit } from '../auth/rate-limit';
 import { Access } from '../auth/roles';
 import type { Context } from '../context';
@@ -59,6 +61,7 @@ function toFunnelReport(figures: FunnelReportFigures): FunnelReport {
 export class MetricsResolver {
   @Authorized(Access.READ)
   @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
+  @UseMiddleware(traceResolver)
   @Query(() => FunnelReport, {
     description: 'The funnel of a cohort of leads, now or as it stood at `asOf` (from the stage history).',
   })
@@ -68,6 +71,7 @@ export class MetricsResolver {
 
   @Authorized(Access.READ)
   @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
+  @UseMiddleware(traceResolver)
   @Query(() => SlaReport, {
     description:
       'How an SLA was kept for the cases (or periods) starting in [from, to): each judged by the terms in force when its clock started, owned by the owner the lead had then, its contact attempts counted at occurredAt only when logged within SLA_BACKDATE_GRACE_MINUTES of it (else at recordedAt).',
@@ -95,6 +99,7 @@ export class MetricsResolver {
 
   @Authorized(Access.READ)
   @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
+  @UseMiddleware(traceResolver)
   @Query(() => GoalProgress, {
     description: 'A LEAD_VOLUME SLA against its goal for the period containing `at` (now by default).',
   })
@@ -108,6 +113,7 @@ export class MetricsResolver {
 
   @Authorized(Access.READ)
   @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
+  @UseMiddleware(traceResolver)
   @Query(() => [CampaignPerformance], {
     description:
       'Per campaign, by name: leads, MQLs, SQLs, customers, won revenue, cost ratios, ROI and sales’ verdicts, first-touch and linear side by side.',
@@ -121,6 +127,7 @@ export class MetricsResolver {
 
   @Authorized(Access.READ)
   @RateLimit(RateBucket.METRICS, { cost: METRIC_COST })
+  @UseMiddleware(traceResolver)
   @Query(() => LeadQualityReport, { description: 'Sales’ verdicts on a cohort’s leads, by campaign and persona.' })
   leadQuality(@Ctx() ctx: Context, @Args(() => LeadQualityArgs) args: LeadQualityArgs): Promise<LeadQualityReport> {
     return leadQuality(ctx, args.filter ?? {});

@@ -1,5 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { UseMiddleware } from 'type-graphql';
+import { traceResolver } from '../observability/tracing';
 import { Access } from '../auth/roles';
 import type { Context } from '../context';
 import { RuleSetKind } from '../entities/enums';
@@ -152,6 +154,7 @@ export class RuleSetResolver {
   }
 
   @Authorized(Access.WRITE_FUNNEL)
+  @UseMiddleware(traceResolver)
   @Mutation(() => SimulationType, { description: 'Runs a version against existing leads without writing anything.' })
   simulateRuleSetVersion(
     @Ctx() ctx: Context,

@@ -10,6 +10,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { inSpan } from '../observability/tracing';
 
 /**
  * graphql-jit's errors carry no `extensions` object when the thrown error had none, where
@@ -78,18 +79,25 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
       byOperation.set(name, entry);
     }
     const coerced = variables.coerced;
-    for (const variable of entry.inInputObjects) {
-      if (!Object.prototype.hasOwnProperty.call(coerced, variable)) {
-        return execute({
-          schema,
-          document: request.document,
-          operationName: request.operationName,
-          variableValues,
-          contextValue: request.context,
-        });
-      }
-    }
-    const result = (await entry.query.query(undefined, request.context, variableValues)) as ExecutionResult;
+    const omittedInInputObject = [...entry.inInputObjects].some(
+      (variable) => !Object.prototype.hasOwnProperty.call(coerced, variable),
+    );
+    const compiledQuery = entry.query;
+    // A span of its own when tracing is on, so the database queries of the resolvers nest in it.
+    const result = await inSpan(
+      'graphql.execute',
+      { 'graphql.operation.name': name, 'graphql.operation.type': request.operation.operation },
+      async () =>
+        omittedInInputObject
+          ? await execute({
+              schema,
+              document: request.document,
+              operationName: request.operationName,
+              variableValues,
+              contextValue: request.context,
+            })
+          : ((await compiledQuery.query(undefined, request.context, variableValues)) as ExecutionResult),
+    );
     return result.errors ? { ...result, errors: result.errors.map(withExtensions) } : result;
   };
 

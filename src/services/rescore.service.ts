@@ -6,6 +6,7 @@ import { RescoreJobStatus } from '../entities/enums';
 import { RescoreJob } from '../entities/rescore-job.entity';
 import { createLoaders } from '../loaders';
 import { logger } from '../logger';
+import { reportQueueDepths, rescoredLeads } from '../observability/metrics';
 import { assertId } from './references';
 import { loadScoringInput, scoreLoaded } from './scoring.service';
 import { inTransaction } from './transaction';
@@ -89,6 +90,7 @@ interface Chunk {
 function startChunk(ctx: Context, jobId: string, after: string | null, size: number, previous: Promise<void>): Chunk {
   let announce!: (next: string | null) => void;
   const next = new Promise<string | null>((resolve) => (announce = resolve));
+  let chunkSize = 0;
   const committed = inTransaction(ctx, async (tx) => {
     const db = managerOf(tx);
     const rows = await db.query<Array<{ id: string }>>(
@@ -97,6 +99,7 @@ function startChunk(ctx: Context, jobId: string, after: string | null, size: num
     );
     announce(rows.length === size ? rows[rows.length - 1]!.id : null);
     const ids = rows.map((row) => row.id);
+    chunkSize = ids.length;
     const input = ids.length > 0 ? await loadScoringInput(tx, ids, new Date()) : undefined;
     await previous.catch((error: unknown) => {
       throw new PreviousChunkFailed('the previous chunk failed', { cause: error });
@@ -112,6 +115,10 @@ function startChunk(ctx: Context, jobId: string, after: string | null, size: num
     );
     if (advanced.affected !== 1) throw new CursorMoved();
   });
+  void committed.then(
+    () => rescoredLeads.inc(chunkSize),
+    () => undefined,
+  );
   // A chunk that failed before locking its leads has no successor.
   committed.catch(() => announce(null));
   return { next, committed };
@@ -275,6 +282,10 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
   await queue.start();
   boss = queue;
+  reportQueueDepths(async () => ({
+    [QUEUE]: (await queue.getQueueSize(QUEUE)) ?? 0,
+    [DAILY_QUEUE]: (await queue.getQueueSize(DAILY_QUEUE)) ?? 0,
+  }));
   await queue.work<{ jobId: string }>(QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
     const result = await runRescoreJob(dataSource, job.data.jobId, RESCORE_CHUNK, stopping.signal);
@@ -309,6 +320,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   return async () => {
     clearInterval(timer);
     boss = undefined;
+    reportQueueDepths(undefined);
     stopping.abort(); // a running job ends after the chunk in hand
     await queue.stop({ graceful: true, timeout: 10_000, wait: true });
   };

@@ -5,6 +5,7 @@ import { StageKind, TransitionCause } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import type { RunMode } from '../rules/engine';
 import { evaluate, type Evaluation } from '../rules/evaluate';
+import { ruleEvaluationDuration } from '../observability/metrics';
 import { logger } from '../logger';
 import { loadLeadStates, type LeadState } from '../rules/facts';
 import { ruleCache, type ActiveRules } from '../rules/rule-cache';
@@ -111,7 +112,9 @@ export async function scoreLoaded(
         : await evaluate(rules.scoring, rules.qualification, state.facts, at);
     outcomes.push({ state, evaluation, target: automaticTarget(state, evaluation, stages) });
   }
-  summary.engineMs += performance.now() - started;
+  const engineMs = performance.now() - started;
+  summary.engineMs += engineMs;
+  ruleEvaluationDuration.observe({ mode }, engineMs / 1000);
 
   started = performance.now();
   await writeOutcomes(tx, outcomes, at);
