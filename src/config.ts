@@ -39,6 +39,8 @@ export interface QueryLimits {
   maxSelections: number;
   /** Estimated cost: 1 per object field, list fields times `first` (or 10), plus declared costs. */
   maxCost: number;
+  /** Size of a request's variables: characters of strings and keys, 8 for any other value. */
+  maxVariablesSize: number;
 }
 
 export interface RateLimits {
@@ -81,6 +83,7 @@ export const config: Config = {
     maxTokens: intFromEnv('MAX_QUERY_TOKENS', 4000),
     maxSelections: intFromEnv('MAX_QUERY_SELECTIONS', 2000),
     maxCost: intFromEnv('MAX_QUERY_COST', 10000),
+    maxVariablesSize: intFromEnv('MAX_VARIABLES_SIZE', 512 * 1024),
   },
   rateLimits: {
     mutationsPerMinute: intFromEnv('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600),

@@ -1,13 +1,10 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import {
-  execute,
-  getVariableValues,
-  type GraphQLError,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from 'graphql';
+import { execute, getVariableValues, type GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+
+/** How many compiled operations one process keeps. */
+const COMPILED_QUERIES = 1000;
 
 /**
  * graphql-jit's errors carry no `extensions` object when the thrown error had none, where
@@ -28,9 +25,9 @@ function withExtensions(error: GraphQLError): GraphQLError {
  * whose operation cannot be chosen gets graphql-js's own answer.
  */
 export function jitGateway(schema: GraphQLSchema): GatewayInterface {
-  // Apollo keeps parsed documents in its own bounded store and hands the same object back for the
-  // same text, so compiled queries live as long as their document.
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
+  // Compiled by document (Apollo's hash of the query text) and operation, never by variables; the
+  // least recently used go first, so no stream of distinct documents grows the process.
+  const compiled = new LRUCache<string, CompiledQuery>({ max: COMPILED_QUERIES });
 
   const executor: GatewayExecutor = async (request) => {
     const variableValues = request.request.variables ?? {};
@@ -40,14 +37,12 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     }
     const variables = getVariableValues(schema, request.operation.variableDefinitions ?? [], variableValues);
     if (variables.errors) return { errors: variables.errors };
-    let byOperation = compiled.get(request.document);
-    if (!byOperation) compiled.set(request.document, (byOperation = new Map<string, CompiledQuery>()));
-    const name = request.operationName ?? '';
-    let query = byOperation.get(name);
+    const key = `${request.queryHash}\u0000${request.operationName ?? ''}`;
+    let query = compiled.get(key);
     if (!query) {
       const result = compileQuery(schema, request.document, request.operationName ?? undefined);
       if (!isCompiledQuery(result)) return result;
-      byOperation.set(name, (query = result));
+      compiled.set(key, (query = result));
     }
     const result = (await query.query(undefined, request.context, variableValues)) as ExecutionResult;
     return result.errors ? { ...result, errors: result.errors.map(withExtensions) } : result;
