@@ -24,6 +24,10 @@ export interface Config {
   queryLimits: QueryLimits;
   /** Calls per minute and token of each rate-limited kind; 0 turns a limit off. */
   rateLimits: RateLimits;
+  /** Longest wait of a write for a row lock, and for its turn at a lead, before LEAD_BUSY. */
+  lockTimeoutMs: number;
+  /** Writes to one lead that may wait for their turn in one process; more are LEAD_BUSY at once. */
+  leadQueueMax: number;
   /** After SIGTERM, how long `/readyz` answers 503 before the server stops taking connections. */
   drainDelayMs: number;
 }
@@ -90,4 +94,6 @@ export const config: Config = {
     metricsPerMinute: intFromEnv('RATE_LIMIT_METRICS_PER_MINUTE', 120),
   },
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
+  lockTimeoutMs: intFromEnv('LOCK_TIMEOUT_MS', 2000),
+  leadQueueMax: intFromEnv('LEAD_QUEUE_MAX', 50),
 };

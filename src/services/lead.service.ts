@@ -211,18 +211,22 @@ export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<
 
 export async function updateLead(ctx: Context, input: UpdateLeadInput): Promise<Lead> {
   const email = input.email === undefined ? undefined : normalizeEmail(input.email, 'input.email');
-  return inTransaction(ctx, async (tx) => {
-    const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
-    await assertReferences(tx, input);
-    let changed = await applyFieldsTracked(tx, lead, input);
-    if (email !== undefined && email !== lead.email) {
-      const holder = await repositoryOf(tx, Lead).findOne({ where: { email }, select: { id: true } });
-      if (holder) throw conflictWith(holder.id, email);
-      lead.email = email;
-      changed = true;
-    }
-    if (!changed) return lead;
-    await repositoryOf(tx, Lead).save(lead);
-    return rescored(tx, lead.id);
-  });
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
+      await assertReferences(tx, input);
+      let changed = await applyFieldsTracked(tx, lead, input);
+      if (email !== undefined && email !== lead.email) {
+        const holder = await repositoryOf(tx, Lead).findOne({ where: { email }, select: { id: true } });
+        if (holder) throw conflictWith(holder.id, email);
+        lead.email = email;
+        changed = true;
+      }
+      if (!changed) return lead;
+      await repositoryOf(tx, Lead).save(lead);
+      return rescored(tx, lead.id);
+    },
+    { lead: { id: input.id, field: 'input.id' } },
+  );
 }

@@ -346,7 +346,7 @@ export async function validateRuleSetContent(
     ruleSetName: 'validate',
     kind,
     number: 0,
-    caps: (content.caps ?? null),
+    caps: content.caps ?? null,
     rules: content.rules as unknown[],
   });
   return {
