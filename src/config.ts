@@ -28,6 +28,8 @@ export interface Config {
   lockTimeoutMs: number;
   /** Writes to one lead that may wait for their turn in one process; more are LEAD_BUSY at once. */
   leadQueueMax: number;
+  /** Totals per lead of its custom attributes, after an update is merged in. */
+  leadAttributes: { maxKeys: number; maxBytes: number };
   /** After SIGTERM, how long `/readyz` answers 503 before the server stops taking connections. */
   drainDelayMs: number;
 }
@@ -96,4 +98,8 @@ export const config: Config = {
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
   lockTimeoutMs: intFromEnv('LOCK_TIMEOUT_MS', 2000),
   leadQueueMax: intFromEnv('LEAD_QUEUE_MAX', 50),
+  leadAttributes: {
+    maxKeys: intFromEnv('LEAD_ATTRIBUTES_MAX_KEYS', 100),
+    maxBytes: intFromEnv('LEAD_ATTRIBUTES_MAX_BYTES', 64 * 1024),
+  },
 };

@@ -25,6 +25,7 @@ import { buildAppSchema } from './schema/build-schema';
 import { jitGateway } from './schema/jit-executor';
 import { AppError, ErrorCode, KNOWN_CODES } from './schema/errors';
 import { costLimitPlugin, limitRules } from './schema/query-limits';
+import { LONE_SURROGATE } from './schema/validation';
 import { identityForToken, recordTokenUse, type Identity } from './services/api-token.service';
 import { sqlState } from './services/transaction';
 
@@ -185,9 +186,6 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
 
 /** JSON values (attributes, rules, metadata) never need more nesting than this. */
 export const MAX_VARIABLES_DEPTH = 64;
-
-/** A UTF-16 surrogate that is not half of a pair: no valid text holds one, and PostgreSQL refuses it. */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 interface VariablesShape {
   depth: number;

@@ -15,3 +15,11 @@ export const Access = {
   WRITE_FUNNEL: [Role.ADMIN, Role.OPS],
   MANAGE_USERS: [Role.ADMIN],
 } as const satisfies Record<string, readonly Role[]>;
+
+/**
+ * A user's email is personal: ADMIN (who manages users) and the user themself read it; everyone
+ * else sees name and role only.
+ */
+export function mayReadEmailOf(viewer: { id: string; role: Role } | null, userId: string): boolean {
+  return viewer !== null && (viewer.role === Role.ADMIN || viewer.id === userId);
+}

@@ -17,7 +17,7 @@ import {
   type LeadsArgs,
   type UpdateLeadInput,
 } from '../schema/inputs/lead.inputs';
-import { normalizeEmail, validateAttributes } from '../schema/validation';
+import { assertAttributeTotals, canonicalEmail, type Email, validateAttributes } from '../schema/validation';
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { lockLeadOrThrow, recordTransition } from './lead-stage.service';
 import { markLeadsChanged } from './metrics/lead-facts.service';
@@ -137,6 +137,7 @@ function applyFields(lead: Lead, input: LeadFieldsInput): boolean {
       if (value === null) delete merged[key];
       else merged[key] = value;
     }
+    assertAttributeTotals(merged, 'input.attributes');
     if (JSON.stringify(merged) !== JSON.stringify(lead.attributes ?? {})) {
       lead.attributes = merged;
       changed = true;
@@ -146,7 +147,7 @@ function applyFields(lead: Lead, input: LeadFieldsInput): boolean {
 }
 
 function conflictWith(existingId: string, email: string): AppError {
-  return new AppError(ErrorCode.CONFLICT, `a lead with email ${email} already exists`, {
+  return new AppError(ErrorCode.CONFLICT, `a lead with email ${email} (in its canonical form) already exists`, {
     field: 'input.email',
     existingLeadId: existingId,
   });
@@ -158,7 +159,7 @@ function conflictWith(existingId: string, email: string): AppError {
  */
 async function insertLead(
   tx: Context,
-  email: string,
+  email: Email,
   input: CreateLeadInput,
   cause: TransitionCause,
 ): Promise<{ lead: Lead } | { existingId: string }> {
@@ -166,7 +167,14 @@ async function insertLead(
   const stage = await stageByKeyOrThrow(tx, input.stage ?? DEFAULT_STAGE_KEY, 'input.stage');
   const repo = repositoryOf(tx, Lead);
   const at = new Date();
-  const lead = repo.create({ id: randomUUID(), email, attributes: {}, stageId: stage.id, stageEnteredAt: at });
+  const lead = repo.create({
+    id: randomUUID(),
+    email: email.canonical,
+    emailAsGiven: email.given === email.canonical ? null : email.given,
+    attributes: {},
+    stageId: stage.id,
+    stageEnteredAt: at,
+  });
   applyFields(lead, input);
   const result = await repo
     .createQueryBuilder()
@@ -176,7 +184,7 @@ async function insertLead(
     .returning(['id'])
     .execute();
   if ((result.raw as unknown[]).length === 0) {
-    const existing = await repo.findOneOrFail({ where: { email }, select: { id: true } });
+    const existing = await repo.findOneOrFail({ where: { email: email.canonical }, select: { id: true } });
     return { existingId: existing.id };
   }
   await recordTransition(tx, { leadId: lead.id, from: null, to: stage.id, at, cause, reason: null });
@@ -184,10 +192,10 @@ async function insertLead(
 }
 
 export async function createLead(ctx: Context, input: CreateLeadInput): Promise<Lead> {
-  const email = normalizeEmail(input.email, 'input.email');
+  const email = canonicalEmail(input.email, 'input.email');
   return inTransaction(ctx, async (tx) => {
     const outcome = await insertLead(tx, email, input, TransitionCause.MANUAL);
-    if ('existingId' in outcome) throw conflictWith(outcome.existingId, email);
+    if ('existingId' in outcome) throw conflictWith(outcome.existingId, email.canonical);
     return outcome.lead;
   });
 }
@@ -198,7 +206,7 @@ export async function createLead(ctx: Context, input: CreateLeadInput): Promise<
  * to a new lead; an existing lead's stage moves through `moveLeadToStage` and the rules.
  */
 export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<{ lead: Lead; created: boolean }> {
-  const email = normalizeEmail(input.email, 'input.email');
+  const email = canonicalEmail(input.email, 'input.email');
   return inTransaction(ctx, async (tx) => {
     const outcome = await insertLead(tx, email, input, TransitionCause.IMPORT);
     if ('lead' in outcome) return { lead: outcome.lead, created: true };
@@ -210,17 +218,25 @@ export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<
 }
 
 export async function updateLead(ctx: Context, input: UpdateLeadInput): Promise<Lead> {
-  const email = input.email === undefined ? undefined : normalizeEmail(input.email, 'input.email');
+  const email = input.email === undefined ? undefined : canonicalEmail(input.email, 'input.email');
   return inTransaction(
     ctx,
     async (tx) => {
       const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
       await assertReferences(tx, input);
       let changed = await applyFieldsTracked(tx, lead, input);
-      if (email !== undefined && email !== lead.email) {
-        const holder = await repositoryOf(tx, Lead).findOne({ where: { email }, select: { id: true } });
-        if (holder) throw conflictWith(holder.id, email);
-        lead.email = email;
+      if (email !== undefined && email.canonical !== lead.email) {
+        const holder = await repositoryOf(tx, Lead).findOne({
+          where: { email: email.canonical },
+          select: { id: true },
+        });
+        if (holder) throw conflictWith(holder.id, email.canonical);
+        lead.email = email.canonical;
+        lead.emailAsGiven = email.given === email.canonical ? null : email.given;
+        changed = true;
+      } else if (email !== undefined && email.given !== (lead.emailAsGiven ?? lead.email)) {
+        // The same address written another way: only how it is shown changes.
+        lead.emailAsGiven = email.given;
         changed = true;
       }
       if (!changed) return lead;
