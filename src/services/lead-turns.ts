@@ -18,7 +18,7 @@ export function leadBusy(leadId: string, field: string): AppError {
 
 interface Waiter {
   start: () => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface Turns {
@@ -46,13 +46,17 @@ export async function inLeadTurn<T>(leadId: string, field: string, work: () => P
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         start: () => {
-          clearTimeout(waiter.timer);
+          if (waiter.timer) clearTimeout(waiter.timer);
           resolve();
         },
-        timer: setTimeout(() => {
-          own.waiting.splice(own.waiting.indexOf(waiter), 1);
-          reject(leadBusy(leadId, field));
-        }, config.lockTimeoutMs),
+        // LOCK_TIMEOUT_MS=0 turns the timeout off, as it does for PostgreSQL's lock_timeout.
+        timer:
+          config.lockTimeoutMs > 0
+            ? setTimeout(() => {
+                own.waiting.splice(own.waiting.indexOf(waiter), 1);
+                reject(leadBusy(leadId, field));
+              }, config.lockTimeoutMs)
+            : undefined,
       };
       own.waiting.push(waiter);
     });
