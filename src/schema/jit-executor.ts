@@ -37,12 +37,15 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     }
     const variables = getVariableValues(schema, request.operation.variableDefinitions ?? [], variableValues);
     if (variables.errors) return { errors: variables.errors };
-    const key = `${request.queryHash}\u0000${request.operationName ?? ''}`;
-    let query = compiled.get(key);
+    // Apollo hashes every query text (and checks a persisted query's hash against its text); without
+    // a hash nothing names the document, so it is compiled for this request only.
+    const key = request.queryHash ? `${request.queryHash}\u0000${request.operationName ?? ''}` : undefined;
+    let query = key === undefined ? undefined : compiled.get(key);
     if (!query) {
       const result = compileQuery(schema, request.document, request.operationName ?? undefined);
       if (!isCompiledQuery(result)) return result;
-      compiled.set(key, (query = result));
+      query = result;
+      if (key !== undefined) compiled.set(key, query);
     }
     const result = (await query.query(undefined, request.context, variableValues)) as ExecutionResult;
     return result.errors ? { ...result, errors: result.errors.map(withExtensions) } : result;
