@@ -67,6 +67,20 @@ function validationExtensions(
   return undefined;
 }
 
+/**
+ * A lone surrogate written in the document itself (raw, or as an escape such as `\uD800`) fails
+ * parsing; like one in the variables, it is the client's text that is invalid: BAD_USER_INPUT.
+ */
+const SURROGATE_IN_DOCUMENT =
+  /^Syntax Error: Invalid (character within String: U\+D[89A-F]|Unicode escape sequence: "\\u\{?[dD][89a-fA-F])/;
+
+function surrogateInDocument(formatted: GraphQLFormattedError): Record<string, unknown> | undefined {
+  if (formatted.extensions?.code !== 'GRAPHQL_PARSE_FAILED' || !SURROGATE_IN_DOCUMENT.test(formatted.message)) {
+    return undefined;
+  }
+  return { code: ErrorCode.BAD_USER_INPUT, field: 'query' };
+}
+
 /** "Did you mean ...?" names fields and values a caller did not ask about. */
 const SUGGESTION = / ?Did you mean(.+?)\?$/;
 
@@ -82,7 +96,8 @@ export function createFormatError(
 ): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   return (formatted, error) => {
     const original = (error as { originalError?: unknown }).originalError ?? error;
-    const limit = validationExtensions(formatted, error, options.queryLimits.maxSelections);
+    const limit =
+      validationExtensions(formatted, error, options.queryLimits.maxSelections) ?? surrogateInDocument(formatted);
     const code = limit?.code ?? formatted.extensions?.code;
     const path = formatted.path ? { path: formatted.path } : {};
 

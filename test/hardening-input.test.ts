@@ -149,6 +149,18 @@ describe('lone surrogates', () => {
     expect(result.status).toBe(400);
   });
 
+  test.each([
+    ['raw', '\ud800'],
+    ['as an escape', '\\ud800'],
+  ])('one written %s in the document is BAD_USER_INPUT naming the query', async (_name, text) => {
+    const before = await databaseFingerprint(t);
+    const result = await gql(t, `mutation { createLead(input: { email: "x${text}@example.com" }) { id } }`);
+    expect(result.status).toBe(400);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'query' });
+    expect(await databaseFingerprint(t)).toEqual(before);
+  });
+
   test('a well-formed pair (an emoji) is accepted', async () => {
     const created = ok(
       await gql(t, CREATE, { input: { email: `${unique('emoji')}@example.com`, company: 'Rocket 🚀 Co' } }),
