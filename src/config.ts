@@ -27,6 +27,12 @@ export interface Config {
   queryLimits: QueryLimits;
   /** Calls per minute and token of each rate-limited kind; 0 turns a limit off. */
   rateLimits: RateLimits;
+  /** Longest wait of a write for a row lock, and for its turn at a lead, before LEAD_BUSY. */
+  lockTimeoutMs: number;
+  /** Writes to one lead that may wait for their turn in one process; more are LEAD_BUSY at once. */
+  leadQueueMax: number;
+  /** Totals per lead of its custom attributes, after an update is merged in. */
+  leadAttributes: { maxKeys: number; maxBytes: number };
   /** After SIGTERM, how long `/readyz` answers 503 before the server stops taking connections. */
   drainDelayMs: number;
   /** A contact attempt counts for an SLA at its occurredAt only when recorded within this many minutes of it. */
@@ -63,6 +69,8 @@ export interface QueryLimits {
   maxSelections: number;
   /** Estimated cost: 1 per object field, list fields times `first` (or 10), plus declared costs. */
   maxCost: number;
+  /** Size of a request's variables: characters of strings and keys, 8 for any other value. */
+  maxVariablesSize: number;
 }
 
 export interface RateLimits {
@@ -206,6 +214,7 @@ export const config: Config = {
     maxTokens: intFromEnv('MAX_QUERY_TOKENS', 4000),
     maxSelections: intFromEnv('MAX_QUERY_SELECTIONS', 2000),
     maxCost: intFromEnv('MAX_QUERY_COST', 10000),
+    maxVariablesSize: intFromEnv('MAX_VARIABLES_SIZE', 512 * 1024),
   },
   rateLimits: {
     mutationsPerMinute: intFromEnv('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600),
@@ -222,4 +231,10 @@ export const config: Config = {
   seedDemo: booleanFromEnv('SEED_DEMO', false),
   metricsEnabled: booleanFromEnv('METRICS_ENABLED', true),
   requestLog: booleanFromEnv('REQUEST_LOG', true),
+  lockTimeoutMs: intFromEnv('LOCK_TIMEOUT_MS', 2000),
+  leadQueueMax: intFromEnv('LEAD_QUEUE_MAX', 50),
+  leadAttributes: {
+    maxKeys: intFromEnv('LEAD_ATTRIBUTES_MAX_KEYS', 100),
+    maxBytes: intFromEnv('LEAD_ATTRIBUTES_MAX_BYTES', 64 * 1024),
+  },
 };

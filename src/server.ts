@@ -27,6 +27,7 @@ import { buildAppSchema } from './schema/build-schema';
 import { jitGateway } from './schema/jit-executor';
 import { AppError, ErrorCode, KNOWN_CODES } from './schema/errors';
 import { costLimitPlugin, limitRules } from './schema/query-limits';
+import { LONE_SURROGATE } from './schema/validation';
 import { identityForToken, recordTokenUse, type Identity } from './services/api-token.service';
 import { sqlState } from './services/transaction';
 import { countGraphqlError, graphqlMetricsPlugin, watchPool } from './observability/metrics';
@@ -72,6 +73,20 @@ function validationExtensions(
   return undefined;
 }
 
+/**
+ * A lone surrogate written in the document itself (raw, or as an escape such as `\uD800`) fails
+ * parsing; like one in the variables, it is the client's text that is invalid: BAD_USER_INPUT.
+ */
+const SURROGATE_IN_DOCUMENT =
+  /^Syntax Error: Invalid (character within String: U\+D[89A-F]|Unicode escape sequence: "\\u\{?[dD][89a-fA-F])/;
+
+function surrogateInDocument(formatted: GraphQLFormattedError): Record<string, unknown> | undefined {
+  if (formatted.extensions?.code !== 'GRAPHQL_PARSE_FAILED' || !SURROGATE_IN_DOCUMENT.test(formatted.message)) {
+    return undefined;
+  }
+  return { code: ErrorCode.BAD_USER_INPUT, field: 'query' };
+}
+
 /** "Did you mean ...?" names fields and values a caller did not ask about. */
 const SUGGESTION = / ?Did you mean(.+?)\?$/;
 
@@ -88,7 +103,8 @@ export function createFormatError(
   const logger = options.logger ?? defaultLogger;
   return (formatted, error) => {
     const original = (error as { originalError?: unknown }).originalError ?? error;
-    const limit = validationExtensions(formatted, error, options.queryLimits.maxSelections);
+    const limit =
+      validationExtensions(formatted, error, options.queryLimits.maxSelections) ?? surrogateInDocument(formatted);
     const code = limit?.code ?? formatted.extensions?.code;
     const path = formatted.path ? { path: formatted.path } : {};
 
@@ -200,30 +216,54 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
 /** JSON values (attributes, rules, metadata) never need more nesting than this. */
 export const MAX_VARIABLES_DEPTH = 64;
 
+interface VariablesShape {
+  depth: number;
+  /** Characters of every string and key, plus 8 for any other value; counting stops past the cap. */
+  size: number;
+  /** Path of the first string or key holding a NUL character or a lone surrogate. */
+  badTextAt?: string;
+  badText?: 'nul' | 'surrogate';
+}
+
+function badText(text: string): 'nul' | 'surrogate' | undefined {
+  if (text.includes('\u0000')) return 'nul';
+  return LONE_SURROGATE.test(text) ? 'surrogate' : undefined;
+}
+
 /**
  * Walks parsed variables without recursion: how deep they nest (it stops counting past
- * `limit`) and the path of the first string or key holding a NUL character, which PostgreSQL
- * cannot store in text or jsonb.
+ * `maxDepth`), how large they are (it stops past `maxSize`), and the path of the first string or
+ * key holding text PostgreSQL cannot store: a NUL character or a lone surrogate.
  */
-function inspectVariables(variables: object, limit: number): { depth: number; nulAt?: string } {
+function inspectVariables(variables: object, maxDepth: number, maxSize: number): VariablesShape {
   let deepest = 0;
+  let size = 0;
   const stack: Array<[unknown, number, string]> = [[variables, 0, '$']];
   while (stack.length > 0) {
     const [item, depth, path] = stack.pop()!;
     if (typeof item === 'string') {
-      if (item.includes('\u0000')) return { depth: deepest, nulAt: path };
+      size += item.length;
+      if (size > maxSize) return { depth: deepest, size };
+      const bad = badText(item);
+      if (bad) return { depth: deepest, size, badTextAt: path, badText: bad };
       continue;
     }
-    if (item === null || typeof item !== 'object') continue;
+    if (item === null || typeof item !== 'object') {
+      size += 8;
+      continue;
+    }
     if (depth + 1 > deepest) deepest = depth + 1;
-    if (deepest > limit) return { depth: deepest };
+    if (deepest > maxDepth) return { depth: deepest, size };
     for (const [key, child] of Object.entries(item)) {
       const childPath = Array.isArray(item) ? `${path}[${key}]` : path === '$' ? `$${key}` : `${path}.${key}`;
-      if (key.includes('\u0000')) return { depth: deepest, nulAt: path };
+      size += key.length + 2;
+      if (size > maxSize) return { depth: deepest, size };
+      const bad = badText(key);
+      if (bad) return { depth: deepest, size, badTextAt: path, badText: bad };
       stack.push([child, depth + 1, childPath]);
     }
   }
-  return { depth: deepest };
+  return { depth: deepest, size };
 }
 
 function variablesOf(req: express.Request): unknown {
@@ -243,30 +283,43 @@ function refuse(res: express.Response, message: string, extensions: Record<strin
 
 /**
  * Variables nested absurdly deep are refused before GraphQL sees them, so no recursive walk
- * further on (validation, hashing, JSON.stringify into jsonb) can exhaust the stack; so is a NUL
- * character, which would otherwise fail deep in PostgreSQL as an internal error.
+ * further on (validation, hashing, JSON.stringify into jsonb) can exhaust the stack; so are
+ * variables larger than their cap, and text PostgreSQL cannot store (a NUL character or a lone
+ * surrogate), which would otherwise fail deep in PostgreSQL as an internal error.
  */
-const guardVariables: express.RequestHandler = (req, res, next) => {
-  const variables = variablesOf(req);
-  if (!variables || typeof variables !== 'object') {
-    next();
-    return;
-  }
-  const { depth, nulAt } = inspectVariables(variables, MAX_VARIABLES_DEPTH);
-  if (depth > MAX_VARIABLES_DEPTH) {
-    refuse(res, `Variables are nested deeper than ${MAX_VARIABLES_DEPTH} levels`, {
-      code: 'BAD_REQUEST',
-      field: 'variables',
-    });
-  } else if (nulAt !== undefined) {
-    refuse(res, `${nulAt} holds a NUL character (\\u0000), which text may not contain`, {
-      code: ErrorCode.BAD_USER_INPUT,
-      field: nulAt,
-    });
-  } else {
-    next();
-  }
-};
+function guardVariables(maxVariablesSize: number): express.RequestHandler {
+  return (req, res, next) => {
+    const variables = variablesOf(req);
+    if (!variables || typeof variables !== 'object') {
+      next();
+      return;
+    }
+    const shape = inspectVariables(variables, MAX_VARIABLES_DEPTH, maxVariablesSize);
+    if (shape.depth > MAX_VARIABLES_DEPTH) {
+      refuse(res, `Variables are nested deeper than ${MAX_VARIABLES_DEPTH} levels`, {
+        code: 'BAD_REQUEST',
+        field: 'variables',
+      });
+    } else if (shape.size > maxVariablesSize) {
+      refuse(res, `Variables are larger than ${maxVariablesSize} characters`, {
+        code: 'BAD_REQUEST',
+        field: 'variables',
+        limit: 'variables',
+        max: maxVariablesSize,
+      });
+    } else if (shape.badTextAt !== undefined) {
+      refuse(
+        res,
+        shape.badText === 'nul'
+          ? `${shape.badTextAt} holds a NUL character (\\u0000), which text may not contain`
+          : `${shape.badTextAt} holds a lone surrogate (half of a UTF-16 pair), which is not valid text`,
+        { code: ErrorCode.BAD_USER_INPUT, field: shape.badTextAt },
+      );
+    } else {
+      next();
+    }
+  };
+}
 
 const lastResort =
   (logger: Logger): ErrorRequestHandler =>
@@ -409,7 +462,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     cors<cors.CorsRequest>(),
     express.json({ limit: BODY_LIMIT }),
     bodyErrors,
-    guardVariables,
+    guardVariables(limits.maxVariablesSize),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const observation = observationOf(res);

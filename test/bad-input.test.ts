@@ -232,10 +232,10 @@ describe('createLead refuses bad input and writes nothing', () => {
     expect(await leadsWith(marker)).toBe(0);
   });
 
-  test('a 900 KB firstName inside the body limit is refused naming the field', async () => {
+  test('a 500 KB firstName inside the variables cap is refused naming the field', async () => {
     const marker = unique('big');
     const result = await call(CREATE_LEAD, {
-      input: { email: `${marker}@example.com`, firstName: 'a'.repeat(900 * 1024) },
+      input: { email: `${marker}@example.com`, firstName: 'a'.repeat(500 * 1024) },
     });
     expectError(result, 'BAD_USER_INPUT', 'input.firstName');
     expect(JSON.stringify(result.errors).length).toBeLessThan(10_000);

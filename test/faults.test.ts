@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+import { config } from '../src/config';
 import { createDataSource } from '../src/db/data-source';
 import { migrateDatabase } from '../src/db/database';
 import { embeddedAppUrl } from '../src/db/embedded-postgres';
@@ -305,16 +306,21 @@ describe('faults inside one mutation and one pool', () => {
     const small = await createApp(dataSource);
     const holder = new Client({ connectionString: t.url });
     await holder.connect();
+    // Writes wait for a row lock at most LOCK_TIMEOUT_MS; here they must outlast the checks below.
+    const lockTimeoutMs = config.lockTimeoutMs;
+    config.lockTimeoutMs = 20_000;
     try {
-      const lead = await givenLead(t);
+      // Two leads: writes to one lead take turns before taking a connection, so only writes to
+      // different leads can hold both connections of the pool.
+      const leads = [await givenLead(t), await givenLead(t)];
       await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM lead WHERE id = $1 FOR UPDATE', [lead.id]);
-      // Two writes park behind the lock, holding both connections of the pool.
-      const parked = ['Grace', 'Barbara'].map((firstName) =>
+      await holder.query('SELECT 1 FROM lead WHERE id = ANY($1) FOR UPDATE', [leads.map((lead) => lead.id)]);
+      // Two writes park behind the locks, holding both connections of the pool.
+      const parked = ['Grace', 'Barbara'].map((firstName, i) =>
         request(small.app)
           .post('/graphql')
           .set('Authorization', `Bearer ${t.tokens.OPS}`)
-          .send({ query: UPDATE_LEAD, variables: { input: { id: lead.id, firstName } } })
+          .send({ query: UPDATE_LEAD, variables: { input: { id: leads[i]!.id, firstName } } })
           .then((res) => res),
       );
       await until(async () => (await lockWaiters(t)) === 2, 10_000, 'two writes waiting on the lock');
@@ -335,7 +341,7 @@ describe('faults inside one mutation and one pool', () => {
       await holder.query('COMMIT');
       const done = await Promise.all(parked);
       for (const res of done) expect(res.body.errors).toBeUndefined();
-      expect(await countRows(t, 'lead', 'id = $1 AND version = 3', [lead.id])).toBe(1);
+      expect(await countRows(t, 'lead', 'id = ANY($1) AND version = 2', [leads.map((lead) => lead.id)])).toBe(2);
 
       const again = await request(small.app)
         .post('/graphql')
@@ -345,6 +351,7 @@ describe('faults inside one mutation and one pool', () => {
       expect(again.body.errors).toBeUndefined();
       expect((await request(small.app).get('/readyz')).status).toBe(200);
     } finally {
+      config.lockTimeoutMs = lockTimeoutMs;
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
       await small.apollo.stop();
@@ -390,7 +397,8 @@ describe('SIGTERM with requests in flight', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    server = await startServerProcess(port, { DATABASE_URL: t.url, DRAIN_DELAY_MS: '1000' });
+    // The writes in flight wait on a row lock longer than the default LOCK_TIMEOUT_MS.
+    server = await startServerProcess(port, { DATABASE_URL: t.url, DRAIN_DELAY_MS: '1000', LOCK_TIMEOUT_MS: '30000' });
   }, 90_000);
 
   afterAll(async () => {
@@ -402,14 +410,17 @@ describe('SIGTERM with requests in flight', () => {
   });
 
   test('the server says it is draining, completes the writes in flight, then closes and exits 0', async () => {
-    const lead = await givenLead(t);
+    // One lead per write: writes to one lead take turns in memory, and here each must wait in PostgreSQL.
+    const leads = [await givenLead(t), await givenLead(t), await givenLead(t)];
     const holder = new Client({ connectionString: t.url });
     await holder.connect();
     try {
       await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM lead WHERE id = $1 FOR UPDATE', [lead.id]);
+      await holder.query('SELECT 1 FROM lead WHERE id = ANY($1) FOR UPDATE', [leads.map((lead) => lead.id)]);
       const names = ['Grace', 'Barbara', 'Edsger'];
-      const inFlight = names.map((firstName) => updateOnOwnConnection(base, t.tokens.OPS, { id: lead.id, firstName }));
+      const inFlight = names.map((firstName, i) =>
+        updateOnOwnConnection(base, t.tokens.OPS, { id: leads[i]!.id, firstName }),
+      );
       await until(async () => (await lockWaiters(t)) === 3, 10_000, 'three writes waiting on the lock');
 
       const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
@@ -435,9 +446,16 @@ describe('SIGTERM with requests in flight', () => {
         expect(answer.body.errors).toBeUndefined();
       }
       expect(await exited).toBe(0);
-      const [row] = await t.dataSource.query('SELECT first_name, version FROM lead WHERE id = $1', [lead.id]);
-      expect(names).toContain(row.first_name);
-      expect(row.version).toBe(lead.version + 3);
+      const rows: Array<{ id: string; first_name: string; version: number }> = await t.dataSource.query(
+        'SELECT id, first_name, version FROM lead WHERE id = ANY($1)',
+        [leads.map((lead) => lead.id)],
+      );
+      for (const [i, lead] of leads.entries()) {
+        expect(rows.find((row) => row.id === lead.id)).toMatchObject({
+          first_name: names[i],
+          version: lead.version + 1,
+        });
+      }
       await expect(request(base).get('/healthz')).rejects.toThrow();
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);

@@ -338,10 +338,11 @@ const cases: Record<string, Case> = {
 
   // --- values ---
   'a 1 MB email': {
+    // Over the variables cap (MAX_VARIABLES_SIZE), refused before GraphQL sees it.
     send: () => graphql(UPSERT_LEAD, { input: { email: `${'a'.repeat(1_000_000)}@example.com` } }),
-    status: 200,
-    code: 'BAD_USER_INPUT',
-    extensions: { field: 'input.email' },
+    status: 400,
+    code: 'BAD_REQUEST',
+    extensions: { field: 'variables', limit: 'variables' },
   },
   'CR/LF in the email of upsertLead (header injection)': {
     send: () => graphql(UPSERT_LEAD, { input: { email: `${unique('crlf')}@example.com\r\nBcc: all@example.com` } }),
@@ -642,12 +643,12 @@ const cases: Record<string, Case> = {
     status: 200,
     code: 'RULE_SET_INVALID',
   },
-  'a rule name of 900 KB': {
+  'a rule name of 500 KB (inside the variables cap)': {
     send: () =>
       graphql(SAVE_RULES, {
         id: draft.ruleSetId,
         base: draft.number,
-        rules: [{ ...rule({ all: [country] }), name: 'n'.repeat(900_000) }],
+        rules: [{ ...rule({ all: [country] }), name: 'n'.repeat(500_000) }],
       }),
     status: 200,
     code: 'RULE_SET_INVALID',

@@ -555,6 +555,11 @@ describe('evaluation inside every lead-changing mutation', () => {
     ).saveRuleSetDraft.version;
     await publishAndRescore(v.id);
     const lead = await givenLead(t);
+    // Writes to one lead take turns, each waiting at most LOCK_TIMEOUT_MS among at most
+    // LEAD_QUEUE_MAX (then LEAD_BUSY, see hardening-locks.test.ts); here all 200 are let wait, to
+    // show that the turns serialise every evaluation.
+    const limits = { lockTimeoutMs: config.lockTimeoutMs, leadQueueMax: config.leadQueueMax };
+    Object.assign(config, { lockTimeoutMs: 60_000, leadQueueMax: 200 });
     const results = await Promise.all(
       Array.from({ length: 200 }, () =>
         gql(
@@ -564,7 +569,7 @@ describe('evaluation inside every lead-changing mutation', () => {
           { as: Role.MARKETING },
         ),
       ),
-    );
+    ).finally(() => Object.assign(config, limits));
     expect(results.filter((result) => result.errors)).toEqual([]);
     expect(await countRows(t, 'activity', 'lead_id = $1', [lead.id])).toBe(200);
     const stored = ok(await gql(t, LEAD, { id: lead.id })).lead;

@@ -21,3 +21,11 @@ export const Access = {
   /** A review is signed by the two teams themselves: one SALES and one MARKETING user. */
   SIGN_REVIEWS: [Role.MARKETING, Role.SALES],
 } as const satisfies Record<string, readonly Role[]>;
+
+/**
+ * A user's email is personal: ADMIN (who manages users) and the user themself read it; everyone
+ * else sees name and role only.
+ */
+export function mayReadEmailOf(viewer: { id: string; role: Role } | null, userId: string): boolean {
+  return viewer !== null && (viewer.role === Role.ADMIN || viewer.id === userId);
+}

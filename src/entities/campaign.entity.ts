@@ -48,7 +48,7 @@ export class Campaign {
   endsAt: Date | null;
 
   @Field(() => Float, { nullable: true, description: 'Total spend planned for the campaign, in the company currency.' })
-  @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true, transformer: numericTransformer })
+  @Column({ type: 'numeric', precision: 15, scale: 2, nullable: true, transformer: numericTransformer })
   budget: number | null;
 
   @Field(() => [String], { description: 'What sales can say about this campaign to the leads it brings.' })

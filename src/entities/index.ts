@@ -1,4 +1,5 @@
 import { Activity } from './activity.entity';
+import { AppSecret } from './app-secret.entity';
 import { ApiToken } from './api-token.entity';
 import { AuditEntry } from './audit-entry.entity';
 import { CampaignDaily, CampaignReasonDaily } from './campaign-daily.entity';
@@ -30,6 +31,7 @@ import { User } from './user.entity';
 
 export const entities = [
   Activity,
+  AppSecret,
   ApiToken,
   AuditEntry,
   Campaign,

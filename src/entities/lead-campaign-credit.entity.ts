@@ -40,7 +40,7 @@ export class LeadCampaignCredit {
   @Column({ type: 'bigint', default: 0 })
   enteredMask: string;
 
-  @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true, transformer: numericTransformer })
+  @Column({ type: 'numeric', precision: 15, scale: 2, nullable: true, transformer: numericTransformer })
   dealValue: number | null;
 
   @Column({ type: 'int', default: 0 })

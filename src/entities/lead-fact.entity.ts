@@ -120,7 +120,7 @@ export class LeadFact {
   @Column({ type: 'timestamptz', nullable: true })
   enteredAt15: Date | null;
 
-  @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true, transformer: numericTransformer })
+  @Column({ type: 'numeric', precision: 15, scale: 2, nullable: true, transformer: numericTransformer })
   dealValue: number | null;
 
   /** Sales' ACCEPTED verdicts on the lead. */

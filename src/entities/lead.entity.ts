@@ -18,7 +18,8 @@ import { Persona } from './persona.entity';
 import { User } from './user.entity';
 
 @ObjectType({
-  description: 'A person who may buy. Unique by normalised (trimmed, lower-cased) email.',
+  description:
+    'A person who may buy. Unique by canonical email (Unicode NFKC, format characters such as zero-width spaces removed, domain in its ASCII/punycode form, lower-cased).',
   simpleResolvers: true,
 })
 @Entity()
@@ -30,10 +31,17 @@ export class Lead {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field({ description: 'Trimmed and lower-cased; unique across all leads.' })
+  @Field({
+    description:
+      'The canonical address, unique across all leads: Unicode NFKC, format characters (zero-width spaces, ...) removed, domain in its ASCII (punycode) form, lower-cased. Two addresses with one canonical form are one lead.',
+  })
   @Index({ unique: true })
   @Column({ type: 'varchar', length: 254 })
   email: string;
+
+  /** The address as the client gave it, when it differs from `email` (exposed as `emailAsGiven`). */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  emailAsGiven: string | null;
 
   @Field(() => String, { nullable: true })
   @Column({ type: 'varchar', length: 100, nullable: true })
@@ -131,7 +139,7 @@ export class Lead {
     description:
       'Size of the deal in the company currency, set by sales once the opportunity is sized. Counts as won revenue once the lead reaches a WON stage.',
   })
-  @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true, transformer: numericTransformer })
+  @Column({ type: 'numeric', precision: 15, scale: 2, nullable: true, transformer: numericTransformer })
   dealValue: number | null;
 
   @Field(() => GraphQLJSONObject, { description: 'Custom attributes (a flat JSON object).' })

@@ -14,7 +14,7 @@ export class User {
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
-  @Field(() => String, { nullable: true })
+  /** Exposed through a field resolver: only ADMIN and the user themself may read it. */
   @Column({ type: 'varchar', length: 254, nullable: true })
   email: string | null;
 

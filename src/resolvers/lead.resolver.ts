@@ -111,6 +111,14 @@ export class LeadResolver {
     return moveLeadToStage(ctx, leadId, stage, reason ?? null);
   }
 
+  @FieldResolver(() => String, {
+    description:
+      'The address as the client gave it (trimmed) when the lead was created or its email last changed, for display; `email` is what identifies the lead.',
+  })
+  emailAsGiven(@Root() lead: Lead): string {
+    return lead.emailAsGiven ?? lead.email;
+  }
+
   @FieldResolver(() => String, { description: 'First and last name joined; empty when neither is known.' })
   name(@Root() lead: Lead): string {
     return [lead.firstName, lead.lastName].filter(Boolean).join(' ');

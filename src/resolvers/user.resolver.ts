@@ -1,5 +1,17 @@
-import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { Access } from '../auth/roles';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import { Access, mayReadEmailOf } from '../auth/roles';
 import type { Context } from '../context';
 import { User } from '../entities/user.entity';
 import { notFound } from '../schema/errors';
@@ -45,6 +57,15 @@ export class UserResolver {
   @Mutation(() => User, { description: 'Deletes the user and revokes their tokens; their history stays.' })
   deleteUser(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<User> {
     return deleteUser(ctx, id);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'Personal: visible to ADMIN and to the user themself only, null for everyone else (who still see name and role), wherever a user appears (owner, actor, author, users, ...).',
+  })
+  email(@Root() user: User, @Ctx() ctx: Context): string | null {
+    return mayReadEmailOf(ctx.user, user.id) ? user.email : null;
   }
 
   @Authorized(Access.MANAGE_USERS)

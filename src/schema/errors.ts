@@ -15,6 +15,11 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   /** The same idempotency key was sent before with another payload or mutation. */
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  /**
+   * Other writes to the same lead held it longer than LOCK_TIMEOUT_MS; nothing was written and
+   * the same request may be sent again after `retryAfterSeconds` (`retryable: true`).
+   */
+  LEAD_BUSY = 'LEAD_BUSY',
   /** The database cannot be reached or is overloaded; nothing was written: HTTP 503. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',

@@ -9,8 +9,12 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { inSpan } from '../observability/tracing';
+
+/** How many compiled operations one process keeps. */
+const COMPILED_QUERIES = 1000;
 
 /**
  * graphql-jit's errors carry no `extensions` object when the thrown error had none, where
@@ -56,9 +60,9 @@ interface Compiled {
  * (see variablesInInputObjects): exact, and the common requests keep the compiled speed.
  */
 export function jitGateway(schema: GraphQLSchema): GatewayInterface {
-  // Apollo keeps parsed documents in its own bounded store and hands the same object back for the
-  // same text, so compiled queries live as long as their document.
-  const compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
+  // Compiled by document (Apollo's hash of the query text) and operation, never by variables; the
+  // least recently used go first, so no stream of distinct documents grows the process.
+  const compiled = new LRUCache<string, Compiled>({ max: COMPILED_QUERIES });
 
   const executor: GatewayExecutor = async (request) => {
     const variableValues = request.request.variables ?? {};
@@ -68,15 +72,16 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     }
     const variables = getVariableValues(schema, request.operation.variableDefinitions ?? [], variableValues);
     if (variables.errors) return { errors: variables.errors };
-    let byOperation = compiled.get(request.document);
-    if (!byOperation) compiled.set(request.document, (byOperation = new Map<string, Compiled>()));
+    // Apollo hashes every query text (and checks a persisted query's hash against its text); without
+    // a hash nothing names the document, so it is compiled for this request only.
     const name = request.operationName ?? '';
-    let entry = byOperation.get(name);
+    const key = request.queryHash ? `${request.queryHash}\u0000${name}` : undefined;
+    let entry = key === undefined ? undefined : compiled.get(key);
     if (!entry) {
       const result = compileQuery(schema, request.document, request.operationName ?? undefined);
       if (!isCompiledQuery(result)) return result;
       entry = { query: result, inInputObjects: variablesInInputObjects(request.document) };
-      byOperation.set(name, entry);
+      if (key !== undefined) compiled.set(key, entry);
     }
     const coerced = variables.coerced;
     const omittedInInputObject = [...entry.inInputObjects].some(

@@ -17,6 +17,7 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { getComplexity, type ComplexityEstimator, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import { LRUCache } from 'lru-cache';
 import type { QueryLimits } from '../config';
 import { config } from '../config';
 import { AppError, ErrorCode } from './errors';
@@ -139,19 +140,31 @@ export function operationCost(
 }
 
 /**
- * Costs by parsed document (Apollo hands the same document object for the same query text) and
- * variables: a client repeating its page query pays for the estimate once, not on every request.
+ * Costs by document (Apollo's hash of the query text) and operation, plus the values of the
+ * operation's numeric variables (the only ones a cost can depend on: `first`). Keyed so, a
+ * request's other variables never enter the cache: the key is as long as the document allows, and
+ * the least recently used entries go first, so memory stays bounded whatever clients send.
  */
-const costs = new WeakMap<object, Map<string, number | undefined>>();
-const COSTS_PER_DOCUMENT = 100;
+const costs = new LRUCache<string, { cost: number | undefined }>({ max: 2000 });
 
-function cachedCost(document: object, key: string, estimate: () => number | undefined): number | undefined {
-  let byVariables = costs.get(document);
-  if (!byVariables) costs.set(document, (byVariables = new Map<string, number | undefined>()));
-  if (byVariables.has(key)) return byVariables.get(key);
+function costKey(
+  queryHash: string,
+  operationName: string | null | undefined,
+  operation: OperationDefinitionNode | undefined,
+  variables: Record<string, unknown> | undefined,
+): string {
+  const numeric = (operation?.variableDefinitions ?? []).map((definition) => {
+    const value = variables?.[definition.variable.name.value];
+    return typeof value === 'number' ? value : null;
+  });
+  return `${queryHash}\u0000${operationName ?? ''}\u0000${JSON.stringify(numeric)}`;
+}
+
+function cachedCost(key: string, estimate: () => number | undefined): number | undefined {
+  const hit = costs.get(key);
+  if (hit) return hit.cost;
   const cost = estimate();
-  if (byVariables.size >= COSTS_PER_DOCUMENT) byVariables.clear();
-  byVariables.set(key, cost);
+  costs.set(key, { cost });
   return cost;
 }
 
@@ -160,10 +173,10 @@ export function costLimitPlugin(limits: QueryLimits): ApolloServerPlugin {
   return {
     requestDidStart() {
       return Promise.resolve({
-        didResolveOperation({ schema, document, request, operationName }) {
+        didResolveOperation({ schema, document, request, operationName, operation, queryHash }) {
           let cost: number | undefined;
           try {
-            cost = cachedCost(document, `${operationName ?? ''}\u0000${JSON.stringify(request.variables ?? {})}`, () =>
+            cost = cachedCost(costKey(queryHash, operationName, operation, request.variables), () =>
               operationCost(schema, document, request.variables, operationName, limits.maxSelections),
             );
           } catch (error) {

@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { isEmail, validate, type ValidationError } from 'class-validator';
 import type { ValidatorFn } from 'type-graphql';
 import { config } from '../config';
@@ -5,16 +6,41 @@ import { badInput, AppError, ErrorCode, type Problem } from './errors';
 
 export const EMAIL_MAX_LENGTH = 254;
 
-/** Emails are stored trimmed and lower-cased, so `Ann@X.com ` and `ann@x.com` are one lead. */
-export function normalizeEmail(raw: string, field: string): string {
-  const email = raw.trim().toLowerCase();
-  if (email.length > EMAIL_MAX_LENGTH) {
+/** Format characters (zero-width spaces and joiners, soft hyphens, BOMs, bidi marks): invisible. */
+const FORMAT_CHARACTERS = /\p{Cf}/gu;
+/** A UTF-16 surrogate that is not half of a pair: no valid text holds one, and PostgreSQL refuses it. */
+export const LONE_SURROGATE = /\p{Cs}/u;
+
+/** An address both as the client gave it and in the canonical form that identifies a lead. */
+export interface Email {
+  /** Unicode NFKC, format characters removed, domain in ASCII (punycode), lower-cased. */
+  canonical: string;
+  /** Trimmed, otherwise as given: what a person typed, for display. */
+  given: string;
+}
+
+/**
+ * Two addresses that look the same are one lead: `Ann@X.com `, `ann@x.com` with a zero-width
+ * space, `ａｎｎ@x.com` in fullwidth letters, and `ann@bücher.de` / `ann@xn--bcher-kva.de` all
+ * have one canonical form. The canonical form is unique; the given one is kept for display.
+ */
+export function canonicalEmail(raw: string, field: string): Email {
+  const given = raw.trim();
+  if (LONE_SURROGATE.test(raw)) throw badInput(field, `${field} holds a lone surrogate, which is not valid text`);
+  if (given.length > EMAIL_MAX_LENGTH) {
     throw badInput(field, `${field} must be at most ${EMAIL_MAX_LENGTH} characters`);
   }
-  if (!isEmail(email, { allow_display_name: false, require_tld: true, allow_ip_domain: false })) {
+  const text = raw.normalize('NFKC').replace(FORMAT_CHARACTERS, '').trim().toLowerCase();
+  const at = text.lastIndexOf('@');
+  const domain = at > 0 ? domainToASCII(text.slice(at + 1)) : '';
+  const canonical = `${text.slice(0, at)}@${domain}`;
+  if (domain === '' || !isEmail(canonical, { allow_display_name: false, require_tld: true, allow_ip_domain: false })) {
     throw badInput(field, `${field} is not a valid email address`);
   }
-  return email;
+  if (canonical.length > EMAIL_MAX_LENGTH) {
+    throw badInput(field, `${field} must be at most ${EMAIL_MAX_LENGTH} characters in its ASCII form`);
+  }
+  return { canonical, given };
 }
 
 const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -53,6 +79,23 @@ export function validateAttributes(value: Record<string, unknown>, field: string
   }
   // A fresh object without a prototype chain to pollute.
   return Object.fromEntries(entries);
+}
+
+/**
+ * A lead's attributes after a change is merged in stay within the totals per lead, however many
+ * updates add to them: each update alone may be valid, the sum is what is stored and scored.
+ */
+export function assertAttributeTotals(merged: Record<string, unknown>, field: string): void {
+  const keys = Object.keys(merged).length;
+  const bytes = Buffer.byteLength(JSON.stringify(merged));
+  const { maxKeys, maxBytes } = config.leadAttributes;
+  if (keys > maxKeys || bytes > maxBytes) {
+    throw new AppError(
+      ErrorCode.BAD_USER_INPUT,
+      `${field}: a lead may hold at most ${maxKeys} attributes and ${maxBytes} bytes of them in total; with this change it would hold ${keys} attributes and ${bytes} bytes (remove some by setting them to null)`,
+      { field, keys, bytes, maxKeys, maxBytes },
+    );
+  }
 }
 
 /**

@@ -34,11 +34,15 @@ async function insertActivity(tx: Context, input: RecordActivityInput, field: st
 }
 
 export async function recordActivity(ctx: Context, input: RecordActivityInput): Promise<Activity> {
-  return inTransaction(ctx, async (tx) => {
-    const activity = await insertActivity(tx, input, 'input');
-    await scoreLeads(tx, [activity.leadId]);
-    return activity;
-  });
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      const activity = await insertActivity(tx, input, 'input');
+      await scoreLeads(tx, [activity.leadId]);
+      return activity;
+    },
+    { lead: { id: input.leadId, field: 'input.leadId' } },
+  );
 }
 
 /** A batch is all or nothing: one bad item rejects the batch, naming its index. */

@@ -56,31 +56,35 @@ function assertShape(input: SubmitFeedbackInput): void {
 export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): Promise<Feedback> {
   assertShape(input);
   const { actingForSales } = input.disposition ? assertMayGiveVerdict(ctx) : { actingForSales: false };
-  return inTransaction(ctx, async (tx) => {
-    await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
-    const lead = input.leadId ? await lockLeadOrThrow(tx, input.leadId, 'input.leadId') : undefined;
-    if (lead && input.disposition) await assertHandedOver(tx, lead);
-    const repo = repositoryOf(tx, Feedback);
-    const feedback = await repo.save(
-      repo.create({
-        leadId: input.leadId ?? null,
-        campaignId: input.campaignId ?? null,
-        authorId: tx.user!.id,
-        kind: input.kind,
-        disposition: input.disposition ?? null,
-        actingForSales,
-        rejectionReason: input.rejectionReason ?? null,
-        rating: input.rating ?? null,
-        comment: input.comment ?? '',
-      }),
-    );
-    if (lead && input.disposition) {
-      await applyDisposition(tx, lead, input);
-      await markLeadsChanged(tx, [lead.id]);
-    }
-    if (lead) await scoreLeads(tx, [lead.id]);
-    return feedback;
-  });
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      await assertExists(tx, Campaign, 'campaign', input.campaignId, 'input.campaignId');
+      const lead = input.leadId ? await lockLeadOrThrow(tx, input.leadId, 'input.leadId') : undefined;
+      if (lead && input.disposition) await assertHandedOver(tx, lead);
+      const repo = repositoryOf(tx, Feedback);
+      const feedback = await repo.save(
+        repo.create({
+          leadId: input.leadId ?? null,
+          campaignId: input.campaignId ?? null,
+          authorId: tx.user!.id,
+          kind: input.kind,
+          disposition: input.disposition ?? null,
+          actingForSales,
+          rejectionReason: input.rejectionReason ?? null,
+          rating: input.rating ?? null,
+          comment: input.comment ?? '',
+        }),
+      );
+      if (lead && input.disposition) {
+        await applyDisposition(tx, lead, input);
+        await markLeadsChanged(tx, [lead.id]);
+      }
+      if (lead) await scoreLeads(tx, [lead.id]);
+      return feedback;
+    },
+    input.leadId ? { lead: { id: input.leadId, field: 'input.leadId' } } : {},
+  );
 }
 
 async function assertHandedOver(tx: Context, lead: Lead): Promise<void> {

@@ -5,7 +5,7 @@ import { columnsOf, selectEntities, selectRows } from '../db/select';
 import type { TransitionCause } from '../entities/enums';
 import { LeadChange } from '../entities/lead-change.entity';
 import type { Page } from '../schema/connection';
-import { decodeCursor, encodeCursor } from './pagination';
+import { cursorKeyOf, decodeCursor, encodeCursor } from './pagination';
 
 /** One field of one lead going from `before` to `after` (null: unset). */
 export interface FieldChange {
@@ -87,13 +87,16 @@ export async function leadChangePages(
   args: LeadChangesArgs,
 ): Promise<Array<Page<LeadChange>>> {
   const params: unknown[] = [leadIds, args.first + 1];
+  // Signed like every connection's cursors, and only good for a lead's changes.
+  const key = await cursorKeyOf(db);
+  const connection = 'lead_change:at:DESC';
   const conditions = ['c.lead_id = l.id'];
   if (args.fields) {
     params.push(args.fields);
     conditions.push(`c.field = ANY($${params.length}::text[])`);
   }
   if (args.after !== undefined && args.after !== null) {
-    const [at, id] = decodeCursor(args.after, 'date');
+    const [at, id] = decodeCursor(key, connection, args.after, 'date');
     params.push(at, id);
     conditions.push(`(c.at, c.id) < ($${params.length - 1}, $${params.length})`);
   }
@@ -113,7 +116,7 @@ export async function leadChangePages(
     const nodes = mine.slice(0, args.first);
     return {
       nodes,
-      cursorAt: (index) => encodeCursor(nodes[index]!.at, nodes[index]!.id),
+      cursorAt: (index) => encodeCursor(key, connection, nodes[index]!.at, nodes[index]!.id),
       hasNextPage: mine.length > args.first,
       hasPreviousPage: args.after !== undefined && args.after !== null,
       countTotal: async () => {

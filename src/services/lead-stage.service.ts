@@ -13,11 +13,18 @@ import { lockOrThrow } from './references';
 
 export const MAX_REASON_LENGTH = 1000;
 import { scoreLeads } from './scoring.service';
-import { inTransaction } from './transaction';
+import { leadBusy } from './lead-turns';
+import { inTransaction, LOCK_NOT_AVAILABLE, sqlState } from './transaction';
 
 /** Locks the lead row for the rest of the transaction, so concurrent changes to it queue up. */
 export async function lockLeadOrThrow(tx: Context, id: string, field: string, expectedVersion?: number): Promise<Lead> {
-  return lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
+  try {
+    return await lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
+  } catch (error) {
+    // Another transaction held the lead past the lock timeout: the client retries later.
+    if (sqlState(error) === LOCK_NOT_AVAILABLE) throw leadBusy(id, field);
+    throw error;
+  }
 }
 
 /**
@@ -103,14 +110,18 @@ export async function moveLeadToStage(
   if (reason !== null && reason.length > MAX_REASON_LENGTH) {
     throw badInput('reason', `reason must be at most ${MAX_REASON_LENGTH} characters`);
   }
-  return inTransaction(ctx, async (tx) => {
-    const lead = await lockLeadOrThrow(tx, leadId, 'leadId');
-    const stage = await stageByKeyOrThrow(tx, stageKey, 'stage');
-    if (lead.stageId === stage.id) return lead;
-    assertMayMoveLeadTo(tx, stage, 'stage');
-    await enterStage(tx, lead, stage, TransitionCause.MANUAL, reason);
-    await repositoryOf(tx, Lead).save(lead);
-    await scoreLeads(tx, [lead.id]);
-    return repositoryOf(tx, Lead).findOneByOrFail({ id: lead.id });
-  });
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      const lead = await lockLeadOrThrow(tx, leadId, 'leadId');
+      const stage = await stageByKeyOrThrow(tx, stageKey, 'stage');
+      if (lead.stageId === stage.id) return lead;
+      assertMayMoveLeadTo(tx, stage, 'stage');
+      await enterStage(tx, lead, stage, TransitionCause.MANUAL, reason);
+      await repositoryOf(tx, Lead).save(lead);
+      await scoreLeads(tx, [lead.id]);
+      return repositoryOf(tx, Lead).findOneByOrFail({ id: lead.id });
+    },
+    { lead: { id: leadId, field: 'leadId' } },
+  );
 }

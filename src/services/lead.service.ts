@@ -18,7 +18,7 @@ import {
   type LeadsArgs,
   type UpdateLeadInput,
 } from '../schema/inputs/lead.inputs';
-import { normalizeEmail, validateAttributes } from '../schema/validation';
+import { assertAttributeTotals, canonicalEmail, type Email, validateAttributes } from '../schema/validation';
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { type FieldChange, recordLeadChanges } from './lead-changes.service';
 import { enterStage, lockLeadOrThrow, recordTransition } from './lead-stage.service';
@@ -159,13 +159,14 @@ function applyFields(lead: Lead, input: LeadFieldsInput): FieldChange[] {
       if (value === null) delete merged[key];
       else merged[key] = value;
     }
+    assertAttributeTotals(merged, 'input.attributes');
     if (changes.some((change) => change.field.startsWith('attributes.'))) lead.attributes = merged;
   }
   return changes;
 }
 
 function conflictWith(existingId: string, email: string): AppError {
-  return new AppError(ErrorCode.CONFLICT, `a lead with email ${email} already exists`, {
+  return new AppError(ErrorCode.CONFLICT, `a lead with email ${email} (in its canonical form) already exists`, {
     field: 'input.email',
     existingLeadId: existingId,
   });
@@ -179,7 +180,7 @@ function conflictWith(existingId: string, email: string): AppError {
  */
 async function insertLead(
   tx: Context,
-  email: string,
+  email: Email,
   input: CreateLeadInput,
   cause: TransitionCause,
 ): Promise<{ lead: Lead } | { existingId: string }> {
@@ -187,8 +188,15 @@ async function insertLead(
   const stage = await stageByKeyOrThrow(tx, input.stage ?? DEFAULT_STAGE_KEY, 'input.stage');
   const repo = repositoryOf(tx, Lead);
   const at = new Date();
-  const lead = repo.create({ id: randomUUID(), email, attributes: {}, stageId: stage.id, stageEnteredAt: at });
-  const changes = [{ field: 'email', before: null, after: email }, ...applyFields(lead, input)];
+  const lead = repo.create({
+    id: randomUUID(),
+    email: email.canonical,
+    emailAsGiven: email.given === email.canonical ? null : email.given,
+    attributes: {},
+    stageId: stage.id,
+    stageEnteredAt: at,
+  });
+  const changes = [{ field: 'email', before: null, after: email.canonical }, ...applyFields(lead, input)];
   const result = await repo
     .createQueryBuilder()
     .insert()
@@ -197,7 +205,7 @@ async function insertLead(
     .returning(['id'])
     .execute();
   if ((result.raw as unknown[]).length === 0) {
-    const existing = await repo.findOneOrFail({ where: { email }, select: { id: true } });
+    const existing = await repo.findOneOrFail({ where: { email: email.canonical }, select: { id: true } });
     return { existingId: existing.id };
   }
   assertMayMoveLeadTo(tx, stage, 'input.stage');
@@ -208,10 +216,10 @@ async function insertLead(
 }
 
 export async function createLead(ctx: Context, input: CreateLeadInput): Promise<Lead> {
-  const email = normalizeEmail(input.email, 'input.email');
+  const email = canonicalEmail(input.email, 'input.email');
   return inTransaction(ctx, async (tx) => {
     const outcome = await insertLead(tx, email, input, TransitionCause.MANUAL);
-    if ('existingId' in outcome) throw conflictWith(outcome.existingId, email);
+    if ('existingId' in outcome) throw conflictWith(outcome.existingId, email.canonical);
     return outcome.lead;
   });
 }
@@ -223,7 +231,7 @@ export async function createLead(ctx: Context, input: CreateLeadInput): Promise<
  * hand, and is refused otherwise; naming the stage the lead is in changes nothing.
  */
 export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<{ lead: Lead; created: boolean }> {
-  const email = normalizeEmail(input.email, 'input.email');
+  const email = canonicalEmail(input.email, 'input.email');
   return inTransaction(ctx, async (tx) => {
     const outcome = await insertLead(tx, email, input, TransitionCause.IMPORT);
     if ('lead' in outcome) return { lead: outcome.lead, created: true };
@@ -240,19 +248,33 @@ export async function upsertLead(ctx: Context, input: CreateLeadInput): Promise<
 }
 
 export async function updateLead(ctx: Context, input: UpdateLeadInput): Promise<Lead> {
-  const email = input.email === undefined ? undefined : normalizeEmail(input.email, 'input.email');
-  return inTransaction(ctx, async (tx) => {
-    const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
-    await assertReferences(tx, input);
-    const emailChanges: FieldChange[] = [];
-    if (email !== undefined && email !== lead.email) {
-      const holder = await repositoryOf(tx, Lead).findOne({ where: { email }, select: { id: true } });
-      if (holder) throw conflictWith(holder.id, email);
-      emailChanges.push({ field: 'email', before: lead.email, after: email });
-      lead.email = email;
-    }
-    if (!(await applyFieldsRecorded(tx, lead, input, TransitionCause.MANUAL, emailChanges))) return lead;
-    await repositoryOf(tx, Lead).save(lead);
-    return rescored(tx, lead.id);
-  });
+  const email = input.email === undefined ? undefined : canonicalEmail(input.email, 'input.email');
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      const lead = await lockLeadOrThrow(tx, input.id, 'input.id', input.expectedVersion);
+      await assertReferences(tx, input);
+      const emailChanges: FieldChange[] = [];
+      let shownDifferently = false;
+      if (email !== undefined && email.canonical !== lead.email) {
+        const holder = await repositoryOf(tx, Lead).findOne({
+          where: { email: email.canonical },
+          select: { id: true },
+        });
+        if (holder) throw conflictWith(holder.id, email.canonical);
+        emailChanges.push({ field: 'email', before: lead.email, after: email.canonical });
+        lead.email = email.canonical;
+        lead.emailAsGiven = email.given === email.canonical ? null : email.given;
+      } else if (email !== undefined && email.given !== (lead.emailAsGiven ?? lead.email)) {
+        // The same address written another way: only how it is shown changes.
+        lead.emailAsGiven = email.given;
+        shownDifferently = true;
+      }
+      const changed = await applyFieldsRecorded(tx, lead, input, TransitionCause.MANUAL, emailChanges);
+      if (!changed && !shownDifferently) return lead;
+      await repositoryOf(tx, Lead).save(lead);
+      return rescored(tx, lead.id);
+    },
+    { lead: { id: input.id, field: 'input.id' } },
+  );
 }

@@ -1,5 +1,8 @@
+import { config } from '../config';
 import type { Context } from '../context';
 import { logger } from '../logger';
+import { AppError, ErrorCode } from '../schema/errors';
+import { busyRetryAfterSeconds, inLeadTurn } from './lead-turns';
 import { flushLeadFacts } from './metrics/lead-facts.service';
 
 /** SQLSTATEs after which the whole transaction may simply run again. */
@@ -12,15 +15,39 @@ function sqlState(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** SQLSTATE lock_not_available: a lock wait passed the transaction's lock_timeout. */
+export const LOCK_NOT_AVAILABLE = '55P03';
+
+export interface TransactionOptions {
+  /**
+   * The lead this transaction changes, when known before it starts: the transaction then waits
+   * for its turn at the lead before it takes a connection (see inLeadTurn).
+   */
+  lead?: { id: string; field: string };
+}
+
 /**
  * Runs `work` in one transaction (or in the caller's, when already inside one). Everything it
- * writes commits together or not at all. Serialization failures and deadlocks are retried.
+ * writes commits together or not at all. Serialization failures and deadlocks are retried; a
+ * lock wait is bounded by LOCK_TIMEOUT_MS and is never retried here (retrying would only add to
+ * the pile-up): the client is told to retry later.
  */
-export async function inTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  ctx: Context,
+  work: (tx: Context) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   if (ctx.manager?.queryRunner?.isTransactionActive) return work(ctx);
+  const lead = options.lead;
+  if (lead) return inLeadTurn(lead.id, lead.field, () => runTransaction(ctx, work));
+  return runTransaction(ctx, work);
+}
+
+async function runTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await ctx.dataSource.transaction(async (manager) => {
+        await manager.query(`SET LOCAL lock_timeout = ${Math.trunc(config.lockTimeoutMs)}`);
         const tx = { ...ctx, manager };
         const result = await work(tx);
         // The metric rollups of the leads this transaction changed commit with the change.
@@ -29,11 +56,22 @@ export async function inTransaction<T>(ctx: Context, work: (tx: Context) => Prom
       });
     } catch (error) {
       const state = sqlState(error);
+      if (state === LOCK_NOT_AVAILABLE) throw recordBusy();
       if (state === undefined || !RETRYABLE.has(state) || attempt >= MAX_ATTEMPTS) throw error;
       logger.info({ state, attempt, requestId: ctx.requestId }, 'retrying transaction');
       await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
     }
   }
+}
+
+/** A lock wait that timed out on a row other than a lead's (those are LEAD_BUSY). */
+function recordBusy(): AppError {
+  const retryAfterSeconds = busyRetryAfterSeconds();
+  return new AppError(
+    ErrorCode.CONFLICT,
+    `a record this change needs is being changed by another request; nothing was written, retry in ${retryAfterSeconds} s`,
+    { retryable: true, retryAfterSeconds },
+  );
 }
 
 export { sqlState };

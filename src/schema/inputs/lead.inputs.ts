@@ -72,7 +72,10 @@ export class LeadFieldsInput {
 
 @InputType()
 export class CreateLeadInput extends LeadFieldsInput {
-  @Field({ description: 'Trimmed and lower-cased before use; at most 254 characters.' })
+  @Field({
+    description:
+      'At most 254 characters. Identifies the lead in its canonical form (Unicode NFKC, format characters such as zero-width spaces removed, domain in ASCII/punycode, lower-cased); kept as given in `emailAsGiven`.',
+  })
   @MaxLength(1000)
   email: string;
 
