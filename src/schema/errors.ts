@@ -15,6 +15,8 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   /** The same idempotency key was sent before with another payload or mutation. */
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  /** Rule work (validation, test cases, simulation) ran past its time budget and was stopped; nothing was written. */
+  RULE_BUDGET_EXCEEDED = 'RULE_BUDGET_EXCEEDED',
   /** The database cannot be reached or is overloaded; nothing was written: HTTP 503. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
