@@ -162,6 +162,33 @@ describe('validation and test cases run in worker threads within a time budget',
   });
 });
 
+describe('simulations run in the workers within their budget', () => {
+  test('a simulation answers while reads go on; past RULE_SIMULATION_BUDGET_MS it is RULE_BUDGET_EXCEEDED and writes nothing', async () => {
+    await givenLead(t, { country: 'DE', companySize: 500 });
+    const { versionId } = await givenRuleSetDraft(t, { rules: heaviestAllowed() });
+    const SIMULATE = `mutation($id: ID!) { simulateRuleSetVersion(versionId: $id) {
+      leads scoresAfter { max } ruleFireRates { rule firedAfter } } }`;
+    const { result, latencies } = await probeDuring(gql(t, SIMULATE, { id: versionId }));
+    const simulation = ok(result).simulateRuleSetVersion;
+    expect(simulation.leads).toBeGreaterThan(0);
+    expect(simulation.scoresAfter.max).toBe(200);
+    expect(
+      simulation.ruleFireRates.find((rate: { rule: string }) => rate.rule === 'Rule 0').firedAfter,
+    ).toBeGreaterThan(0);
+    expect(Math.max(...latencies)).toBeLessThan(PROBE_BOUND_MS);
+
+    config.ruleWork.simulationBudgetMs = 1;
+    const before = await databaseFingerprint(t);
+    const refused = await gql(t, SIMULATE, { id: versionId });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'RULE_BUDGET_EXCEEDED',
+      setting: 'RULE_SIMULATION_BUDGET_MS',
+      field: 'limit',
+    });
+    expect(await databaseFingerprint(t)).toEqual(before);
+  });
+});
+
 describe('the cost of a rule set is bounded when it is saved', () => {
   const cases: Array<[string, () => unknown[], string, RegExp]> = [
     [
