@@ -16,6 +16,7 @@ import { ruleCache } from '../src/rules/rule-cache';
 import { createApp } from '../src/server';
 import { RESCORE_CHUNK, createRescoreJob, runRescoreJob } from '../src/services/rescore.service';
 import { createRuleSet, publishRuleSetVersion, saveRuleSetDraft } from '../src/services/rule-set.service';
+import { explanationBounds } from '../src/services/rule-work.service';
 import { scoreLeads } from '../src/services/scoring.service';
 import { inTransaction } from '../src/services/transaction';
 import { issueTokenFor } from '../src/services/user.service';
@@ -28,7 +29,7 @@ function context(dataSource: DataSource, user: Context['user'] = null): Context 
 }
 
 /** 100,000 leads with five activities each over 90 days, loaded once in SQL. */
-async function seed(dataSource: DataSource): Promise<void> {
+export async function seed(dataSource: DataSource): Promise<void> {
   const [row] = await dataSource.query<Array<{ count: number }>>('SELECT count(*)::int AS count FROM lead');
   if ((row?.count ?? 0) >= LEADS) return;
   process.stderr.write(`seeding ${LEADS} leads with ${LEADS * 5} activities...\n`);
@@ -58,7 +59,7 @@ async function seed(dataSource: DataSource): Promise<void> {
 }
 
 /** Back to no rules and unscored leads, so every run measures the same work. */
-async function reset(dataSource: DataSource): Promise<void> {
+export async function reset(dataSource: DataSource): Promise<void> {
   await dataSource.query(`DELETE FROM stage_transition WHERE cause = 'RULE'`);
   await dataSource.query(
     `UPDATE lead SET stage_id = (SELECT id FROM funnel_stage WHERE key = 'lead'), fit_score = 0, engagement_score = 0, score = 0,
@@ -122,7 +123,8 @@ export async function main(): Promise<string> {
     const rules = await ruleCache.active(dataSource);
     const rate = async (mode: 'engine' | 'fast'): Promise<number> => {
       const begin = performance.now();
-      for (const state of states) await evaluate(rules.scoring, rules.qualification, state.facts, new Date(), mode);
+      for (const state of states)
+        await evaluate(rules.scoring, rules.qualification, state.facts, new Date(), mode, explanationBounds());
       return states.length / ((performance.now() - begin) / 1000);
     };
     await rate('engine');

@@ -56,6 +56,38 @@ export interface Config {
   metricsEnabled: boolean;
   /** Log one line per HTTP request (on by default; written at info level, probes at debug). */
   requestLog: boolean;
+  /** What rule work may cost: worker threads, time budgets, rule-set cost and explanation size. */
+  ruleWork: RuleWorkLimits;
+}
+
+export interface RuleWorkLimits {
+  /** Worker threads that run validation, test cases, simulations and re-score chunks. */
+  workerThreads: number;
+  /** Longest one validation (with its test cases) may run in a worker. */
+  taskBudgetMs: number;
+  /** Longest one batch of leads (a re-score chunk, a simulation batch) may run in a worker. */
+  bulkTaskBudgetMs: number;
+  /** Longest a whole simulation may run. */
+  simulationBudgetMs: number;
+  /** Conditions (facts tested) in one rule set, over all its rules. */
+  maxConditions: number;
+  /** Values in the `in` / `notIn` / `textContainsAny` lists of one rule set, over all its rules. */
+  maxListValues: number;
+  /** Characters of one string in a rule set (a value, a reason). */
+  maxStringLength: number;
+  /** Characters of all the strings of one rule set's conditions together. */
+  maxTextChars: number;
+  /** Rule sets in force (published) at once per kind (scoring, qualification). */
+  maxInForcePerKind: number;
+  /** Fired rules listed in one explanation (the rest are counted). */
+  explanationMaxFiredRules: number;
+  /** Values of a list shown in an explanation before it is cut with a marker. */
+  explanationMaxListValues: number;
+  /** Size of one explanation as JSON, in bytes. */
+  explanationMaxBytes: number;
+  /** Times a failing re-score job is retried before it is FAILED for good. */
+  rescoreRetryLimit: number;
+  rescoreRetryDelaySeconds: number;
 }
 
 export interface QueryLimits {
@@ -78,6 +110,8 @@ export interface RateLimits {
   mutationsPerMinute: number;
   /** Expensive metric queries (fields marked `@RateLimit(RateBucket.METRICS)`) per minute and token. */
   metricsPerMinute: number;
+  /** Rule work on demand (`validateRules`, `simulateRuleSetVersion`) per minute and token. */
+  ruleWorkPerMinute?: number;
 }
 
 /**
@@ -219,6 +253,7 @@ export const config: Config = {
   rateLimits: {
     mutationsPerMinute: intFromEnv('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600),
     metricsPerMinute: intFromEnv('RATE_LIMIT_METRICS_PER_MINUTE', 120),
+    ruleWorkPerMinute: intFromEnv('RATE_LIMIT_RULE_WORK_PER_MINUTE', 30),
   },
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
   slaBackdateGraceMinutes: intFromEnv('SLA_BACKDATE_GRACE_MINUTES', 60),
@@ -236,5 +271,21 @@ export const config: Config = {
   leadAttributes: {
     maxKeys: intFromEnv('LEAD_ATTRIBUTES_MAX_KEYS', 100),
     maxBytes: intFromEnv('LEAD_ATTRIBUTES_MAX_BYTES', 64 * 1024),
+  },
+  ruleWork: {
+    workerThreads: intFromEnv('RULE_WORKER_THREADS', 2),
+    taskBudgetMs: intFromEnv('RULE_TASK_BUDGET_MS', 5000),
+    bulkTaskBudgetMs: intFromEnv('RULE_BULK_TASK_BUDGET_MS', 10000),
+    simulationBudgetMs: intFromEnv('RULE_SIMULATION_BUDGET_MS', 60000),
+    maxConditions: intFromEnv('RULE_SET_MAX_CONDITIONS', 1000),
+    maxListValues: intFromEnv('RULE_SET_MAX_LIST_VALUES', 2000),
+    maxStringLength: intFromEnv('RULE_SET_MAX_STRING_LENGTH', 500),
+    maxTextChars: intFromEnv('RULE_SET_MAX_TEXT_CHARS', 100000),
+    maxInForcePerKind: intFromEnv('RULE_SETS_IN_FORCE_PER_KIND', 5),
+    explanationMaxFiredRules: intFromEnv('EXPLANATION_MAX_FIRED_RULES', 25),
+    explanationMaxListValues: intFromEnv('EXPLANATION_MAX_LIST_VALUES', 10),
+    explanationMaxBytes: intFromEnv('EXPLANATION_MAX_BYTES', 16384),
+    rescoreRetryLimit: intFromEnv('RESCORE_RETRY_LIMIT', 3),
+    rescoreRetryDelaySeconds: intFromEnv('RESCORE_RETRY_DELAY_SECONDS', 5),
   },
 };

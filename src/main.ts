@@ -10,6 +10,7 @@ import { createApp } from './server';
 import { seedDemoCompany } from './cli/demo-company';
 import { startMetricsServer } from './observability/http-observability';
 import { watchPublishedRules } from './rules/rule-cache';
+import { closeRulePool, warmRulePool } from './rules/rule-pool';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
 import { watchStageTimes } from './services/metrics/lead-facts.service';
 import { startJobQueue } from './services/rescore.service';
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
     : undefined;
   const { httpServer, apollo, startDraining } = await createApp(database.dataSource, { readDataSource });
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
+  // A rule worker thread is started now, so the first validation does not wait for it.
+  await warmRulePool(config.ruleWork.workerThreads);
   const stopJobs = await startJobQueue(database.dataSource, database.url);
   // A funnel edit marks the stored times to next stage stale; they are rebuilt in the background.
   const stopStageTimes = watchStageTimes(database.dataSource);
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
       clearInterval(purge);
       await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
       await stopWatchingRules();
+      await closeRulePool();
       await stopStageTimes();
       if (readDataSource?.isInitialized) await readDataSource.destroy();
       await database.close();

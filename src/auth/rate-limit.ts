@@ -20,6 +20,8 @@ export enum RateBucket {
   MUTATIONS = 'mutations',
   /** Metric queries that aggregate over many rows. */
   METRICS = 'metrics',
+  /** Rule work on demand: validating rules with their test cases, simulating a version. */
+  RULE_WORK = 'rule work',
 }
 
 /** What one metric query is assumed to cost in the query cost limit, on top of what it selects. */
@@ -171,7 +173,8 @@ export function rateCounts(
     if (name.startsWith('__')) continue;
     if (operation.operation === OperationTypeNode.MUTATION) add(RateBucket.MUTATIONS);
     const bucket = root.getFields()[name]?.extensions?.rateLimit;
-    if (bucket === RateBucket.MUTATIONS || bucket === RateBucket.METRICS) add(bucket);
+    if (bucket === RateBucket.MUTATIONS || bucket === RateBucket.METRICS || bucket === RateBucket.RULE_WORK)
+      add(bucket);
   }
   return counts;
 }
@@ -194,6 +197,9 @@ export function rateLimitPlugin(
         : undefined,
     [RateBucket.METRICS]:
       limits.metricsPerMinute > 0 ? new TokenBuckets(RateBucket.METRICS, limits.metricsPerMinute, now) : undefined,
+    [RateBucket.RULE_WORK]: limits.ruleWorkPerMinute
+      ? new TokenBuckets(RateBucket.RULE_WORK, limits.ruleWorkPerMinute, now)
+      : undefined,
   };
   return {
     requestDidStart() {

@@ -41,9 +41,18 @@ export class RescoreJob {
   @Column({ type: 'uuid', nullable: true })
   cursor: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last run failed; once the retries are used up (RESCORE_RETRY_LIMIT), why the job gave up.',
+  })
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  @Field(() => Int, {
+    description: 'Runs started so far: the first and its retries (at most 1 + RESCORE_RETRY_LIMIT).',
+  })
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
 
   @Field()
   @CreateDateColumn({ type: 'timestamptz' })

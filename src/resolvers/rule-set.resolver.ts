@@ -2,6 +2,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { UseMiddleware } from 'type-graphql';
 import { traceResolver } from '../observability/tracing';
+import { RateBucket, RateLimit } from '../auth/rate-limit';
 import { Access } from '../auth/roles';
 import type { Context } from '../context';
 import { RuleSetKind } from '../entities/enums';
@@ -64,6 +65,7 @@ export class RuleSetResolver {
   }
 
   @Authorized(Access.READ)
+  @RateLimit(RateBucket.RULE_WORK)
   @Query(() => RuleValidation, {
     description: 'Checks rules without saving them: every problem with its path, then the test cases.',
   })
@@ -155,6 +157,7 @@ export class RuleSetResolver {
 
   @Authorized(Access.WRITE_FUNNEL)
   @UseMiddleware(traceResolver)
+  @RateLimit(RateBucket.RULE_WORK)
   @Mutation(() => SimulationType, { description: 'Runs a version against existing leads without writing anything.' })
   simulateRuleSetVersion(
     @Ctx() ctx: Context,

@@ -59,7 +59,8 @@ function referencedAttributes(node: unknown, found: Set<string>): Set<string> {
   return found;
 }
 
-export function compileVersion(version: {
+/** A rule-set version as plain data (it crosses to worker threads so). Versions are immutable, so `id` keys a compiled copy. */
+export interface VersionSpec {
   id: string;
   ruleSetId: string;
   ruleSetName: string;
@@ -67,7 +68,9 @@ export function compileVersion(version: {
   number: number;
   caps: ScoreCaps | null;
   rules: unknown[];
-}): CompiledVersion {
+}
+
+export function compileVersion(version: VersionSpec): CompiledVersion {
   const rules = version.rules as RuleProperties[];
   const compiled: CompiledVersion = {
     versionId: version.id,

@@ -1,3 +1,4 @@
+import { config, type RuleWorkLimits } from '../config';
 import { RuleSetKind } from '../entities/enums';
 import { OPERATORS_BY_TYPE, factDefinition, type FactType } from './fact-catalog';
 
@@ -21,9 +22,20 @@ export const RULE_LIMITS = {
   points: 1000,
   rank: 1000,
   cap: 100_000,
-  text: 500,
   testCases: 50,
 } as const;
+
+/** The cost limits in force, from the settings. */
+export function ruleCostLimits(): RuleCostLimits {
+  const { maxConditions, maxListValues, maxStringLength, maxTextChars } = config.ruleWork;
+  return { maxConditions, maxListValues, maxStringLength, maxTextChars };
+}
+
+/** What one rule set may cost when it runs: each limit is a setting (see config.ts, README). */
+export type RuleCostLimits = Pick<
+  RuleWorkLimits,
+  'maxConditions' | 'maxListValues' | 'maxStringLength' | 'maxTextChars'
+>;
 
 type Json = unknown;
 
@@ -33,11 +45,21 @@ function isObject(value: Json): value is Record<string, Json> {
 
 class Checker {
   readonly problems: RuleProblem[] = [];
+  /** Running totals of the rule set's cost; each limit is reported once, where it is crossed. */
+  private readonly cost = { conditions: 0, listValues: 0, textChars: 0 };
 
   constructor(
     private readonly kind: RuleSetKind,
     private readonly stageKeys: ReadonlySet<string>,
+    private readonly limits: RuleCostLimits,
   ) {}
+
+  /** Adds to a total and reports the path where it first goes over its limit. */
+  private spend(what: keyof Checker['cost'], amount: number, limit: number, path: string, message: string): void {
+    const before = this.cost[what];
+    this.cost[what] = before + amount;
+    if (before <= limit && this.cost[what] > limit) this.add(path, 'TOO_COSTLY', message);
+  }
 
   add(path: string, code: string, message: string): void {
     this.problems.push({ path, code, message });
@@ -161,6 +183,13 @@ class Checker {
 
   condition(condition: Record<string, Json>, path: string): void {
     this.onlyKeys(condition, ['fact', 'operator', 'value'], path);
+    this.spend(
+      'conditions',
+      1,
+      this.limits.maxConditions,
+      path,
+      `the rule set has more than ${this.limits.maxConditions} conditions in all its rules (RULE_SET_MAX_CONDITIONS)`,
+    );
     const factName = condition.fact;
     const definition = typeof factName === 'string' ? factDefinition(factName) : undefined;
     const operator = condition.operator;
@@ -202,11 +231,33 @@ class Checker {
         );
         return;
       }
-      value.forEach((item, index) => this.scalar(item, type, `${path}.value[${index}]`, false));
+      this.spend(
+        'listValues',
+        value.length,
+        this.limits.maxListValues,
+        `${path}.value`,
+        `the rule set has more than ${this.limits.maxListValues} list values in all its rules (RULE_SET_MAX_LIST_VALUES)`,
+      );
+      value.forEach((item, index) => {
+        this.scalar(item, type, `${path}.value[${index}]`, false);
+        this.spendText(item, `${path}.value[${index}]`);
+      });
       return;
     }
     const nullable = operator === 'equal' || operator === 'notEqual';
     this.scalar(value, type, `${path}.value`, nullable);
+    this.spendText(value, `${path}.value`);
+  }
+
+  spendText(value: Json, path: string): void {
+    if (typeof value !== 'string') return;
+    this.spend(
+      'textChars',
+      value.length,
+      this.limits.maxTextChars,
+      path,
+      `the strings of the rule set's conditions exceed ${this.limits.maxTextChars} characters in all (RULE_SET_MAX_TEXT_CHARS)`,
+    );
   }
 
   scalar(value: Json, type: FactType | 'any', path: string, nullable: boolean): void {
@@ -225,8 +276,8 @@ class Checker {
         'VALUE_TYPE',
         `expected a ${type === 'any' ? 'string, number or boolean' : type}, got ${JSON.stringify(value)}`,
       );
-    } else if (actual === 'string' && (value as string).length > RULE_LIMITS.text) {
-      this.add(path, 'TOO_LONG', `at most ${RULE_LIMITS.text} characters`);
+    } else if (actual === 'string' && (value as string).length > this.limits.maxStringLength) {
+      this.add(path, 'TOO_LONG', `at most ${this.limits.maxStringLength} characters (RULE_SET_MAX_STRING_LENGTH)`);
     }
   }
 
@@ -250,8 +301,15 @@ class Checker {
       this.add(`${path}.params`, 'MISSING', 'the event needs params');
       return;
     }
-    if (params.reason !== undefined && (typeof params.reason !== 'string' || params.reason.length > RULE_LIMITS.text)) {
-      this.add(`${path}.params.reason`, 'VALUE_TYPE', `reason is text of at most ${RULE_LIMITS.text} characters`);
+    if (
+      params.reason !== undefined &&
+      (typeof params.reason !== 'string' || params.reason.length > this.limits.maxStringLength)
+    ) {
+      this.add(
+        `${path}.params.reason`,
+        'VALUE_TYPE',
+        `reason is text of at most ${this.limits.maxStringLength} characters`,
+      );
     }
     if (expected === 'score') {
       this.onlyKeys(params, ['points', 'dimension', 'reason'], `${path}.params`);
@@ -390,8 +448,9 @@ export function validateRuleSet(
   kind: RuleSetKind,
   input: { rules: Json; caps?: Json; testCases?: Json },
   stageKeys: ReadonlySet<string>,
+  limits: RuleCostLimits = ruleCostLimits(),
 ): RuleProblem[] {
-  const checker = new Checker(kind, stageKeys);
+  const checker = new Checker(kind, stageKeys, limits);
   checker.rules(input.rules);
   checker.caps(input.caps);
   checker.testCases(input.testCases);

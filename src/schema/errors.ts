@@ -20,6 +20,8 @@ export enum ErrorCode {
    * the same request may be sent again after `retryAfterSeconds` (`retryable: true`).
    */
   LEAD_BUSY = 'LEAD_BUSY',
+  /** Rule work (validation, test cases, simulation) ran past its time budget and was stopped; nothing was written. */
+  RULE_BUDGET_EXCEEDED = 'RULE_BUDGET_EXCEEDED',
   /** The database cannot be reached or is overloaded; nothing was written: HTTP 503. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',

@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
+import { config } from '../config';
 import type { Context } from '../context';
 import { managerOf, repositoryOf } from '../context';
 import { RescoreJobStatus } from '../entities/enums';
@@ -18,6 +19,11 @@ export const RESCORE_CHUNK = 1000;
 
 /** The PostgreSQL-backed queue (pg-boss) of this process, when it runs background work. */
 let boss: PgBoss | undefined;
+
+/** pg-boss retries a failed run a bounded number of times (RESCORE_RETRY_LIMIT), then stops. */
+function retryOptions(): { retryLimit: number; retryDelay: number } {
+  return { retryLimit: config.ruleWork.rescoreRetryLimit, retryDelay: config.ruleWork.rescoreRetryDelaySeconds };
+}
 
 function systemContext(dataSource: DataSource): Context {
   return { requestId: 'rescore', user: null, dataSource, loaders: createLoaders(dataSource) };
@@ -41,8 +47,7 @@ export async function createRescoreJob(
       QUEUE,
       { jobId: job.id },
       {
-        retryLimit: 10,
-        retryDelay: 5,
+        ...retryOptions(),
         expireInSeconds: 15 * 60,
         singletonKey: job.id,
         db: { executeSql: async (text, values) => ({ rows: (await runner.query(text, values, true)).records }) },
@@ -211,11 +216,21 @@ async function runRescoreJobHoldingLock(
   const jobs = dataSource.getRepository(RescoreJob);
   const job = await jobs.findOneByOrFail({ id: jobId });
   if (job.status === RescoreJobStatus.DONE) return job;
+  // Every run counts, whoever starts it (a pg-boss retry, the sweep after a crash), so a job that
+  // kills its process cannot be started forever: past the limit it is FAILED for good.
+  const maxAttempts = 1 + config.ruleWork.rescoreRetryLimit;
+  if (job.attempts >= maxAttempts) {
+    const reason = `gave up after ${job.attempts} attempts (RESCORE_RETRY_LIMIT=${config.ruleWork.rescoreRetryLimit}); last error: ${job.error ?? 'the run did not finish (the process stopped)'}`;
+    await jobs.update({ id: jobId }, { status: RescoreJobStatus.FAILED, error: reason, finishedAt: new Date() });
+    return jobs.findOneByOrFail({ id: jobId });
+  }
+  await jobs.increment({ id: jobId }, 'attempts', 1);
+  const attempt = job.attempts + 1;
   if (job.status !== RescoreJobStatus.RUNNING) {
     const [row] = await dataSource.query<Array<{ count: number }>>('SELECT count(*)::int AS count FROM lead');
     await jobs.update(
       { id: jobId },
-      { status: RescoreJobStatus.RUNNING, startedAt: job.startedAt ?? new Date(), total: row?.count ?? 0, error: null },
+      { status: RescoreJobStatus.RUNNING, startedAt: job.startedAt ?? new Date(), total: row?.count ?? 0 },
     );
   }
   try {
@@ -232,9 +247,21 @@ async function runRescoreJobHoldingLock(
   } catch (error) {
     if (error instanceof Stopped) {
       logger.info({ jobId }, 're-score paused for shutdown; it resumes at the next start');
+      await jobs.decrement({ id: jobId }, 'attempts', 1); // a pause for shutdown is not a failure
       return jobs.findOneByOrFail({ id: jobId }); // still RUNNING: the sweep picks it up again
     }
-    await jobs.update({ id: jobId }, { status: RescoreJobStatus.FAILED, error: String(error) });
+    const message = error instanceof Error ? error.message : String(error);
+    const last = attempt >= maxAttempts;
+    await jobs.update(
+      { id: jobId },
+      {
+        status: RescoreJobStatus.FAILED,
+        error: last
+          ? `gave up after ${attempt} attempts (RESCORE_RETRY_LIMIT=${config.ruleWork.rescoreRetryLimit}); last error: ${message}`
+          : `attempt ${attempt} of ${maxAttempts} failed: ${message}`,
+        finishedAt: last ? new Date() : null,
+      },
+    );
     throw error;
   }
   return jobs.findOneByOrFail({ id: jobId });
@@ -309,7 +336,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
       [QUEUE],
     );
     for (const job of unfinished) {
-      await queue.send(QUEUE, { jobId: job.id }, { retryLimit: 10, retryDelay: 5, singletonKey: job.id });
+      await queue.send(QUEUE, { jobId: job.id }, { ...retryOptions(), singletonKey: job.id });
     }
   };
   await sweep();

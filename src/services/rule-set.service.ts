@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Context } from '../context';
 import { managerOf, repositoryOf } from '../context';
-import { RuleSetKind, RuleSetVersionStatus } from '../entities/enums';
+import { type RuleSetKind, RuleSetVersionStatus } from '../entities/enums';
 import type { RescoreJob } from '../entities/rescore-job.entity';
 import { RuleSetVersion, type RuleTestCase } from '../entities/rule-set-version.entity';
 import { RuleSet } from '../entities/rule-set.entity';
-import { compileVersion, type CompiledVersion } from '../rules/engine';
-import { evaluate } from '../rules/evaluate';
-import { testCaseFacts } from '../rules/facts';
+import { config } from '../config';
 import { RULES_CHANNEL } from '../rules/rule-cache';
-import { validateRuleSet, type RuleProblem } from '../rules/validate-rules';
+import type { CheckResult, TestCaseResult, VersionSpec } from '../rules/rule-work';
+import type { RuleProblem } from '../rules/validate-rules';
 import { AppError, ErrorCode, badInput, notFound } from '../schema/errors';
 import { recordAudit } from './audit';
 import { listStages } from './funnel.service';
 import { assertId, lockOrThrow } from './references';
 import { createRescoreJob } from './rescore.service';
+import { checkInWorker } from './rule-work.service';
 import { inTransaction } from './transaction';
 
 export interface RuleSetContent {
@@ -23,13 +23,7 @@ export interface RuleSetContent {
   testCases?: unknown;
 }
 
-export interface TestCaseResult {
-  name: string;
-  passed: boolean;
-  score: number | null;
-  stage: string | null;
-  message: string;
-}
+export type { TestCaseResult } from '../rules/rule-work';
 
 export async function listRuleSets(ctx: Context): Promise<RuleSet[]> {
   return repositoryOf(ctx, RuleSet).find({ order: { name: 'ASC' } });
@@ -62,66 +56,45 @@ function invalid(problems: RuleProblem[]): AppError {
   );
 }
 
-/** Every problem of the content, checked against the fact catalog and the current funnel. */
-export async function checkRuleSet(ctx: Context, kind: RuleSetKind, content: RuleSetContent): Promise<RuleProblem[]> {
-  const stageKeys = new Set((await listStages(ctx)).map((stage) => stage.key));
-  const problems = validateRuleSet(kind, content, stageKeys);
-  if (problems.length > 0) return problems;
-  try {
-    compileVersion({
-      id: 'check',
-      ruleSetId: 'check',
-      ruleSetName: 'check',
-      kind,
-      number: 0,
-      caps: null,
-      rules: content.rules as unknown[],
-    });
-  } catch (error) {
-    return [
-      { path: 'rules', code: 'ENGINE_REJECTED', message: `json-rules-engine refused the rules: ${String(error)}` },
-    ];
-  }
-  return [];
+/**
+ * Every problem of the content, checked against the fact catalog, the current funnel and the
+ * cost limits, then (when valid and `runTests`) its test cases: all in a worker thread, within
+ * RULE_TASK_BUDGET_MS.
+ */
+export async function checkRuleSet(
+  ctx: Context,
+  kind: RuleSetKind,
+  content: RuleSetContent,
+  runTests = false,
+): Promise<CheckResult> {
+  const stageKeys = (await listStages(ctx)).map((stage) => stage.key);
+  return checkInWorker(kind, content, stageKeys, runTests);
 }
 
-/** Runs each test case through the version alone and compares with its expectation. */
-export async function runTestCases(version: CompiledVersion, testCases: RuleTestCase[]): Promise<TestCaseResult[]> {
-  const scoring = version.kind === RuleSetKind.SCORING;
-  const results: TestCaseResult[] = [];
-  for (const testCase of testCases) {
-    const evaluation = await evaluate(
-      scoring ? [version] : [],
-      scoring ? [] : [version],
-      testCaseFacts(testCase.facts),
-      new Date(),
-    );
-    if (scoring) {
-      const min = testCase.expectScoreMin ?? Number.NEGATIVE_INFINITY;
-      const max = testCase.expectScoreMax ?? Number.POSITIVE_INFINITY;
-      const passed = evaluation.score >= min && evaluation.score <= max;
-      results.push({
-        name: testCase.name,
-        passed,
-        score: evaluation.score,
-        stage: null,
-        message: passed
-          ? `score ${evaluation.score} is within [${testCase.expectScoreMin ?? '-∞'}, ${testCase.expectScoreMax ?? '∞'}]`
-          : `score ${evaluation.score} is outside [${testCase.expectScoreMin ?? '-∞'}, ${testCase.expectScoreMax ?? '∞'}]`,
-      });
-    } else {
-      const stage = evaluation.qualify?.stage ?? null;
-      const passed = stage === (testCase.expectStage ?? null);
-      results.push({
-        name: testCase.name,
-        passed,
-        score: null,
-        stage,
-        message: `qualifies for ${stage ?? 'no stage'}; expected ${testCase.expectStage ?? 'no stage'}`,
-      });
-    }
+/** A stored version's test cases, run in a worker thread. */
+async function runTestCases(ruleSet: RuleSet, version: RuleSetVersion): Promise<TestCaseResult[]> {
+  const content = { rules: version.rules, caps: version.caps, testCases: version.testCases };
+  const { testResults } = await checkInWorker(ruleSet.kind, content, [], true, true);
+  return testResults ?? [];
+}
+
+/** Rule sets in force per kind are bounded (RULE_SETS_IN_FORCE_PER_KIND): each adds to every lead's evaluation. */
+async function checkInForceLimit(tx: Context, ruleSet: RuleSet): Promise<void> {
+  if (ruleSet.activeVersionId) return;
+  const limit = config.ruleWork.maxInForcePerKind;
+  const [row] = await managerOf(tx).query<Array<{ count: number }>>(
+    'SELECT count(*)::int AS count FROM rule_set WHERE kind = $1 AND active_version_id IS NOT NULL',
+    [ruleSet.kind],
+  );
+  if ((row?.count ?? 0) >= limit) {
+    throw invalid([
+      {
+        path: 'versionId',
+        code: 'TOO_MANY_IN_FORCE',
+        message: `${limit} ${ruleSet.kind} rule sets are in force already, the most allowed (RULE_SETS_IN_FORCE_PER_KIND); merge them or archive one first`,
+      },
+    ]);
   }
-  return results;
 }
 
 /** JSON with object keys sorted: PostgreSQL's jsonb reorders keys, so raw JSON text is not comparable. */
@@ -140,8 +113,17 @@ function checksum(content: { rules: unknown; caps: unknown; testCases: unknown }
     .digest('hex');
 }
 
-export function compiledOf(ruleSet: RuleSet, version: RuleSetVersion): CompiledVersion {
-  return compileVersion({ ...version, ruleSetId: ruleSet.id, ruleSetName: ruleSet.name, kind: ruleSet.kind });
+/** A version as plain data for the rule workers. */
+export function specOf(ruleSet: RuleSet, version: RuleSetVersion): VersionSpec {
+  return {
+    id: version.id,
+    ruleSetId: ruleSet.id,
+    ruleSetName: ruleSet.name,
+    kind: ruleSet.kind,
+    number: version.number,
+    caps: version.caps,
+    rules: version.rules,
+  };
 }
 
 export async function createRuleSet(
@@ -195,7 +177,7 @@ export async function saveRuleSetDraft(
       caps: input.caps === undefined ? (latest?.caps ?? null) : input.caps,
       testCases: input.testCases === undefined ? (latest?.testCases ?? []) : (input.testCases ?? []),
     };
-    const problems = await checkRuleSet(tx, ruleSet.kind, content);
+    const { problems, testResults } = await checkRuleSet(tx, ruleSet.kind, content, true);
     if (problems.length > 0) throw invalid(problems);
     const repo = repositoryOf(tx, RuleSetVersion);
     const version = await repo.save(
@@ -217,7 +199,7 @@ export async function saveRuleSetDraft(
       checksum: version.checksum,
       diff: latest ? diffVersions(latest, version) : null,
     });
-    return { version, testResults: await runTestCases(compiledOf(ruleSet, version), version.testCases) };
+    return { version, testResults: testResults ?? [] };
   });
 }
 
@@ -247,9 +229,15 @@ export async function publishRuleSetVersion(
         { field: 'versionId', status: version.status },
       );
     }
-    const problems = await checkRuleSet(tx, ruleSet.kind, version);
+    await checkInForceLimit(tx, ruleSet);
+    const { problems, testResults } = await checkRuleSet(
+      tx,
+      ruleSet.kind,
+      { rules: version.rules, caps: version.caps, testCases: version.testCases },
+      true,
+    );
     if (problems.length > 0) throw invalid(problems);
-    const failing = (await runTestCases(compiledOf(ruleSet, version), version.testCases))
+    const failing = (testResults ?? [])
       .map((result, index) => ({ result, index }))
       .filter(({ result }) => !result.passed);
     if (failing.length > 0) {
@@ -362,7 +350,7 @@ export function diffVersions(
 
 export async function versionTestResults(ctx: Context, version: RuleSetVersion): Promise<TestCaseResult[]> {
   const ruleSet = await getRuleSetOrThrow(ctx, version.ruleSetId);
-  return runTestCases(compiledOf(ruleSet, version), version.testCases);
+  return runTestCases(ruleSet, version);
 }
 
 /** `validateRules`: every problem, and when there are none, how the test cases fare. */
@@ -371,20 +359,7 @@ export async function validateRuleSetContent(
   kind: RuleSetKind,
   content: RuleSetContent,
 ): Promise<{ valid: boolean; problems: RuleProblem[]; testResults: TestCaseResult[] }> {
-  const problems = await checkRuleSet(ctx, kind, content);
+  const { problems, testResults } = await checkRuleSet(ctx, kind, content, true);
   if (problems.length > 0) return { valid: false, problems, testResults: [] };
-  const compiled = compileVersion({
-    id: 'validate',
-    ruleSetId: 'validate',
-    ruleSetName: 'validate',
-    kind,
-    number: 0,
-    caps: content.caps ?? null,
-    rules: content.rules as unknown[],
-  });
-  return {
-    valid: true,
-    problems,
-    testResults: await runTestCases(compiled, (content.testCases ?? []) as RuleTestCase[]),
-  };
+  return { valid: true, problems, testResults: testResults ?? [] };
 }

@@ -4,14 +4,16 @@ import { managerOf } from '../context';
 import { StageKind, TransitionCause } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import type { RunMode } from '../rules/engine';
-import { evaluate, type Evaluation } from '../rules/evaluate';
+import { evaluate } from '../rules/evaluate';
 import { ruleEvaluationDuration } from '../observability/metrics';
 import { logger } from '../logger';
 import { loadLeadStates, type LeadState } from '../rules/facts';
 import { ruleCache, type ActiveRules } from '../rules/rule-cache';
+import { specOfCompiled, toLeadEvaluation, type LeadEvaluation } from '../rules/rule-work';
 import { listStages } from './funnel.service';
 import { recordStageChanges } from './lead-changes.service';
 import { markLeadsChanged } from './metrics/lead-facts.service';
+import { evaluateInWorker, explanationBounds } from './rule-work.service';
 
 export interface ScoringSummary {
   evaluated: number;
@@ -30,7 +32,7 @@ export interface ScoringSummary {
  */
 export function automaticTarget(
   state: LeadState,
-  evaluation: Evaluation,
+  evaluation: { qualify: { stage: string } | null },
   stages: FunnelStage[],
 ): FunnelStage | undefined {
   const key = evaluation.qualify?.stage;
@@ -43,31 +45,50 @@ export function automaticTarget(
 
 interface Outcome {
   state: LeadState;
-  evaluation: Evaluation;
+  evaluation: LeadEvaluation;
   target: FunnelStage | undefined;
 }
 
 /** In bulk runs, one lead in this many is also run through json-rules-engine as a check. */
 const CROSS_CHECK_EVERY = 50;
 
-/** Evaluates with the compiled closures and, for a sample, with the engine too; the engine wins a disagreement. */
-async function evaluateBulk(
+/**
+ * Bulk: the compiled closures in a worker thread within RULE_BULK_TASK_BUDGET_MS, and for a sample
+ * json-rules-engine too (the engine wins a disagreement). One lead: json-rules-engine inline,
+ * bounded by the rule-set cost limits.
+ */
+async function evaluateStates(
   rules: ActiveRules,
-  facts: LeadState['facts'],
+  states: LeadState[],
   at: Date,
-  check: boolean,
-): Promise<Evaluation> {
-  const fast = await evaluate(rules.scoring, rules.qualification, facts, at, 'fast');
-  if (!check) return fast;
-  const engine = await evaluate(rules.scoring, rules.qualification, facts, at, 'engine');
-  if (JSON.stringify(fast.explanation) !== JSON.stringify(engine.explanation)) {
-    logger.error(
-      { facts, fast: fast.explanation, engine: engine.explanation },
-      'compiled rules disagree with json-rules-engine',
-    );
-    return engine;
+  mode: RunMode,
+): Promise<LeadEvaluation[]> {
+  if (mode === 'engine') {
+    const bounds = explanationBounds();
+    const evaluations: LeadEvaluation[] = [];
+    for (const state of states) {
+      evaluations.push(
+        toLeadEvaluation(await evaluate(rules.scoring, rules.qualification, state.facts, at, 'engine', bounds)),
+      );
+    }
+    return evaluations;
   }
-  return fast;
+  const { leads: evaluations } = await evaluateInWorker({
+    scoring: rules.scoring.map(specOfCompiled),
+    qualification: rules.qualification.map(specOfCompiled),
+    facts: states.map((state) => state.facts),
+    at: at.toISOString(),
+    crossCheckEvery: CROSS_CHECK_EVERY,
+  });
+  for (const [index, evaluation] of evaluations.entries()) {
+    if (evaluation.disagreement) {
+      logger.error(
+        { facts: states[index]?.facts, ...evaluation.disagreement },
+        'compiled rules disagree with json-rules-engine',
+      );
+    }
+  }
+  return evaluations;
 }
 
 /** What scoring reads from the database before it evaluates: the rules in force and the leads' facts. */
@@ -104,14 +125,11 @@ export async function scoreLoaded(
 ): Promise<ScoringSummary> {
   const summary: ScoringSummary = { evaluated: 0, changed: 0, moved: 0, engineMs: 0, databaseMs };
   let started = performance.now();
-  const outcomes: Outcome[] = [];
-  for (const [index, state] of states.entries()) {
-    const evaluation =
-      mode === 'fast'
-        ? await evaluateBulk(rules, state.facts, at, index % CROSS_CHECK_EVERY === 0)
-        : await evaluate(rules.scoring, rules.qualification, state.facts, at);
-    outcomes.push({ state, evaluation, target: automaticTarget(state, evaluation, stages) });
-  }
+  const evaluations = await evaluateStates(rules, states, at, mode);
+  const outcomes: Outcome[] = states.map((state, index) => {
+    const evaluation = evaluations[index]!;
+    return { state, evaluation, target: automaticTarget(state, evaluation, stages) };
+  });
   const engineMs = performance.now() - started;
   summary.engineMs += engineMs;
   ruleEvaluationDuration.observe({ mode }, engineMs / 1000);
@@ -142,7 +160,7 @@ export async function scoreLeads(
   return scoreLoaded(tx, input, mode);
 }
 
-function scoresDiffer(state: LeadState, evaluation: Evaluation): boolean {
+function scoresDiffer(state: LeadState, evaluation: LeadEvaluation): boolean {
   return (
     state.fitScore !== evaluation.fitScore ||
     state.engagementScore !== evaluation.engagementScore ||
@@ -160,20 +178,16 @@ function scoresDiffer(state: LeadState, evaluation: Evaluation): boolean {
  */
 async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promise<void> {
   const db = managerOf(tx);
+  // The explanations arrive as JSON text (from the workers): spliced in, not parsed and re-serialised.
   const rows = outcomes
     .filter(
       ({ state, evaluation, target }) =>
-        target || scoresDiffer(state, evaluation) || state.explanationDigest !== evaluation.explanation.digest,
+        target || scoresDiffer(state, evaluation) || state.explanationDigest !== evaluation.digest,
     )
-    .map(({ state, evaluation, target }) => ({
-      id: state.id,
-      fit: evaluation.fitScore,
-      engagement: evaluation.engagementScore,
-      score: evaluation.score,
-      explanation: evaluation.explanation,
-      stage_id: target?.id ?? null,
-      changed: Boolean(target) || scoresDiffer(state, evaluation),
-    }));
+    .map(({ state, evaluation, target }) => {
+      const changed = Boolean(target) || scoresDiffer(state, evaluation);
+      return `{"id":${JSON.stringify(state.id)},"fit":${evaluation.fitScore},"engagement":${evaluation.engagementScore},"score":${evaluation.score},"stage_id":${JSON.stringify(target?.id ?? null)},"changed":${changed},"explanation":${evaluation.explanationJson}}`;
+    });
   if (rows.length === 0) return;
   await db.query(
     `UPDATE lead l SET fit_score = u.fit, engagement_score = u.engagement, score = u.score,
@@ -184,7 +198,7 @@ async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promis
      FROM jsonb_to_recordset($1::jsonb)
        AS u(id uuid, fit int, engagement int, score int, explanation jsonb, stage_id uuid, changed bool)
      WHERE l.id = u.id`,
-    [JSON.stringify(rows), at],
+    [`[${rows.join(',')}]`, at],
   );
   const moves = outcomes.filter((outcome): outcome is Outcome & { target: FunnelStage } => Boolean(outcome.target));
   if (moves.length === 0) return;

@@ -1,11 +1,14 @@
+import { config } from '../config';
 import type { Context } from '../context';
 import { RuleSetKind } from '../entities/enums';
-import type { CompiledVersion } from '../rules/engine';
-import { evaluate, type Evaluation, type ScoreExplanation } from '../rules/evaluate';
+import type { ScoreExplanation } from '../rules/evaluate';
 import { loadLeadStates, type LeadState } from '../rules/facts';
 import { ruleCache } from '../rules/rule-cache';
+import { specOfCompiled, type EvaluateResult, type VersionSpec } from '../rules/rule-work';
+import { AppError, ErrorCode } from '../schema/errors';
 import { listStages } from './funnel.service';
-import { compiledOf, getRuleSetOrThrow, getVersionOrThrow } from './rule-set.service';
+import { getRuleSetOrThrow, getVersionOrThrow, specOf } from './rule-set.service';
+import { evaluateInWorker } from './rule-work.service';
 import { automaticTarget } from './scoring.service';
 
 export interface StageChange {
@@ -79,14 +82,15 @@ export function distribution(scores: number[]): ScoreDistribution {
   };
 }
 
-function firedRules(evaluation: Evaluation, versionIds: Set<string>): string[] {
-  return [
-    ...evaluation.explanation.fired.filter((rule) => versionIds.has(rule.ruleSetVersionId)).map((rule) => rule.rule),
-    ...evaluation.explanation.qualification
-      .filter((rule) => versionIds.has(rule.ruleSetVersionId))
-      .map((rule) => rule.rule),
-  ];
+/** Adds a batch's fire counts of the rules of `versionIds` to `into`. */
+function addFires(into: Map<string, number>, batch: EvaluateResult, versionIds: Set<string>): void {
+  for (const { ruleSetVersionId, rule, count } of batch.fireCounts) {
+    if (versionIds.has(ruleSetVersionId)) into.set(rule, (into.get(rule) ?? 0) + count);
+  }
 }
+
+/** A changed lead while the simulation runs: explanations stay JSON text until the report is built. */
+type PendingChange = Omit<ChangedLead, 'explanationBefore' | 'explanationAfter'> & { explanationAfter: string };
 
 /**
  * Runs a version (usually a draft) against existing leads without writing anything, predicting
@@ -94,7 +98,7 @@ function firedRules(evaluation: Evaluation, versionIds: Set<string>): string[] {
  * evaluation now with this version in place of its rule set's active one, so drift since the last
  * evaluation (a visit aged out of a 7-day window) shows too. Reports stage moves as a from-to
  * matrix, the score distributions, each rule's fire rate (before: the rules in force, evaluated
- * now) and the leads whose score changes most.
+ * now) and the leads whose score changes most. Evaluation runs in the rule workers.
  */
 export async function simulateRuleSetVersion(
   ctx: Context,
@@ -104,19 +108,31 @@ export async function simulateRuleSetVersion(
   const started = Date.now();
   const version = await getVersionOrThrow(ctx, versionId);
   const ruleSet = await getRuleSetOrThrow(ctx, version.ruleSetId);
-  const candidate = compiledOf(ruleSet, version);
+  const candidate = specOf(ruleSet, version);
   const db = ctx.dataSource;
-  const active = await ruleCache.active(db);
-  const replace = (versions: CompiledVersion[], kind: RuleSetKind): CompiledVersion[] =>
+  const compiled = await ruleCache.active(db);
+  const active = {
+    scoring: compiled.scoring.map(specOfCompiled),
+    qualification: compiled.qualification.map(specOfCompiled),
+  };
+  const replace = (versions: VersionSpec[], kind: RuleSetKind): VersionSpec[] =>
     ruleSet.kind !== kind ? versions : [...versions.filter((v) => v.ruleSetId !== ruleSet.id), candidate];
   const after = {
     scoring: replace(active.scoring, RuleSetKind.SCORING),
     qualification: replace(active.qualification, RuleSetKind.QUALIFICATION),
   };
   const beforeIds = new Set(
-    [...active.scoring, ...active.qualification].filter((v) => v.ruleSetId === ruleSet.id).map((v) => v.versionId),
+    [...active.scoring, ...active.qualification].filter((v) => v.ruleSetId === ruleSet.id).map((v) => v.id),
   );
-  const afterIds = new Set([candidate.versionId]);
+  const afterIds = new Set([candidate.id]);
+  const budgetMs = config.ruleWork.simulationBudgetMs;
+  const deadline = started + budgetMs;
+  const overBudget = (): AppError =>
+    new AppError(
+      ErrorCode.RULE_BUDGET_EXCEEDED,
+      `the simulation took longer than its budget of ${budgetMs} ms (RULE_SIMULATION_BUDGET_MS) and was stopped; simulate fewer leads with \`limit\``,
+      { budgetMs, setting: 'RULE_SIMULATION_BUDGET_MS', field: 'limit' },
+    );
   const stages = await listStages(ctx);
   const at = new Date();
 
@@ -125,7 +141,7 @@ export async function simulateRuleSetVersion(
   const scoresAfter: number[] = [];
   const firedBefore = new Map<string, number>();
   const firedAfter = new Map<string, number>();
-  const changed: ChangedLead[] = [];
+  const changed: PendingChange[] = [];
   let cursor: string | null = null;
   let seen = 0;
   for (;;) {
@@ -136,6 +152,7 @@ export async function simulateRuleSetVersion(
       [cursor, batch],
     );
     if (ids.length === 0) break;
+    if (Date.now() > deadline) throw overBudget();
     cursor = ids[ids.length - 1]!.id;
     seen += ids.length;
     const states: LeadState[] = await loadLeadStates(
@@ -143,17 +160,26 @@ export async function simulateRuleSetVersion(
       ids.map((row) => row.id),
       at,
     );
-    for (const state of states) {
-      const before = await evaluate(active.scoring, active.qualification, state.facts, at, 'fast');
-      const next = await evaluate(after.scoring, after.qualification, state.facts, at, 'fast');
+    // Before and after run side by side in the rule workers, each within the task budget.
+    const taskMs = Math.max(1, Math.min(config.ruleWork.bulkTaskBudgetMs, deadline - Date.now()));
+    const evaluateWith = (versions: typeof active): Promise<EvaluateResult> =>
+      evaluateInWorker(
+        { ...versions, facts: states.map((state) => state.facts), at: at.toISOString(), crossCheckEvery: 0 },
+        taskMs,
+        taskMs < config.ruleWork.bulkTaskBudgetMs ? 'RULE_SIMULATION_BUDGET_MS' : 'RULE_BULK_TASK_BUDGET_MS',
+      );
+    const [beforeBatch, afterBatch] = await Promise.all([evaluateWith(active), evaluateWith(after)]);
+    addFires(firedBefore, beforeBatch, beforeIds);
+    addFires(firedAfter, afterBatch, afterIds);
+    const afterAll = afterBatch.leads;
+    for (const [index, state] of states.entries()) {
+      const next = afterAll[index]!;
       const stageBefore = state.stageKey;
       const stageAfter = automaticTarget(state, next, stages)?.key ?? state.stageKey;
       if (stageBefore !== stageAfter)
         moves.set(`${stageBefore}\u0000${stageAfter}`, (moves.get(`${stageBefore}\u0000${stageAfter}`) ?? 0) + 1);
       scoresBefore.push(state.score);
       scoresAfter.push(next.score);
-      for (const rule of firedRules(before, beforeIds)) firedBefore.set(rule, (firedBefore.get(rule) ?? 0) + 1);
-      for (const rule of firedRules(next, afterIds)) firedAfter.set(rule, (firedAfter.get(rule) ?? 0) + 1);
       if (state.score !== next.score || stageBefore !== stageAfter) {
         changed.push({
           leadId: state.id,
@@ -161,8 +187,7 @@ export async function simulateRuleSetVersion(
           scoreAfter: next.score,
           stageBefore,
           stageAfter,
-          explanationBefore: null,
-          explanationAfter: next.explanation,
+          explanationAfter: next.explanationJson,
         });
         // Keep only the most changed, so memory stays flat over a million leads.
         if (changed.length > 200) {
@@ -178,13 +203,10 @@ export async function simulateRuleSetVersion(
     'SELECT id, score_explanation AS explanation FROM lead WHERE id = ANY($1::uuid[])',
     [mostChanged.map((lead) => lead.leadId)],
   );
-  for (const lead of mostChanged) {
-    lead.explanationBefore = stored.find((row) => row.id === lead.leadId)?.explanation ?? null;
-  }
   const rules = new Set([
     ...firedBefore.keys(),
     ...firedAfter.keys(),
-    ...candidate.rules.map((rule) => rule.name ?? ''),
+    ...candidate.rules.map((rule) => (rule as { name?: string }).name ?? ''),
   ]);
   const rate = (count: number): number => (seen === 0 ? 0 : count / seen);
   const stageChanges = [...moves.entries()].map(([key, leads]) => {
@@ -208,7 +230,11 @@ export async function simulateRuleSetVersion(
         rateBefore: rate(firedBefore.get(rule) ?? 0),
         rateAfter: rate(firedAfter.get(rule) ?? 0),
       })),
-    mostChanged,
+    mostChanged: mostChanged.map((change) => ({
+      ...change,
+      explanationBefore: stored.find((row) => row.id === change.leadId)?.explanation ?? null,
+      explanationAfter: JSON.parse(change.explanationAfter) as ScoreExplanation,
+    })),
     ms: Date.now() - started,
   };
 }

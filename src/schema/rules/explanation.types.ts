@@ -12,7 +12,11 @@ export class ConditionSeen {
   @Field()
   operator: string;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: 'The value the rule compares with.' })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description:
+      'The value the rule compares with. A list longer than EXPLANATION_MAX_LIST_VALUES is cut and ends with `{ "truncated": true, "omitted": k }`.',
+  })
   value: unknown;
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'The lead’s fact value at evaluation time.' })
@@ -56,6 +60,12 @@ export class FiredScoreRule {
 
   @Field(() => [ConditionSeen])
   conditions: ConditionSeen[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Conditions left out of `conditions` to keep the explanation within EXPLANATION_MAX_BYTES.',
+  })
+  conditionsOmitted?: number;
 }
 
 @ObjectType({ description: 'A qualification rule that fired, with the stage it names.', simpleResolvers: true })
@@ -77,6 +87,12 @@ export class FiredQualifyRule {
 
   @Field(() => [ConditionSeen])
   conditions: ConditionSeen[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Conditions left out of `conditions` to keep the explanation within EXPLANATION_MAX_BYTES.',
+  })
+  conditionsOmitted?: number;
 }
 
 @ObjectType({ description: 'A rule that missed by exactly one of its top-level conditions.', simpleResolvers: true })
@@ -147,4 +163,17 @@ export class ScoreExplanationType {
 
   @Field(() => [NearMiss])
   nearMisses: NearMiss[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Fired scoring rules counted in rawFit/rawEngagement but not listed in `fired` (EXPLANATION_MAX_FIRED_RULES, EXPLANATION_MAX_BYTES).',
+  })
+  firedOmitted?: number;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Fired qualify rules not listed in `qualification` (the winning rule is always listed).',
+  })
+  qualificationOmitted?: number;
 }
