@@ -141,8 +141,7 @@ test('a data folder made with the old fixed password gets random ones, and its d
     ],
     { cwd: root, encoding: 'utf8', timeout: 120_000 },
   );
-  expect(made.stderr).toBe('');
-  expect(made.status).toBe(0);
+  expect({ status: made.status, stderr: made.stderr }).toEqual({ status: 0, stderr: '' });
   expect(fs.existsSync(path.join(dataDir, CREDENTIALS_FILE))).toBe(false);
 
   const url = await startEmbedded(dataDir, port, 'legacy');
