@@ -714,7 +714,7 @@ describe('the dashboard in a real browser', () => {
     await screenshot('review');
   });
 
-  test('review: ANALYST sees no form to open, comment or sign; OPS opens and comments but does not sign', async () => {
+  test('review: ANALYST sees no form; OPS comments and opens a period (a future one refused); MARKETING signs once', async () => {
     await page.evaluate((token) => sessionStorage.setItem('smarketing.token', token), t.tokens[as]);
     await page.goto(`${origin}/#/review/${seeded.reviews.previous.id}`);
     await page.reload();
@@ -745,6 +745,43 @@ describe('the dashboard in a real browser', () => {
       ),
     ).review.comments;
     expect(comments.map((row: any) => row.body)).toEqual(['Weekend rota agreed.']);
+
+    // A period that has not begun is refused with the API's code, and no review is opened.
+    const countReviews = async (): Promise<number> =>
+      ok(await gql(t, '{ reviews(first: 100) { nodes { id } } }', {}, { as })).reviews.nodes.length;
+    const before = await countReviews();
+    await page.fill('input[name=period]', '2099-01');
+    await page.click('button:has-text("Open the review of a period")');
+    const refusal = page.locator('form[aria-label="Open a review"] .error[role=alert]');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/^BAD_USER_INPUT: .*has not begun/);
+    expect(await countReviews()).toBe(before);
+    // This quarter's review, opened through the page, is the one the page then shows.
+    const quarter = quarterOf(new Date()).label.replace(' ', '-');
+    await page.fill('input[name=period]', quarter);
+    await page.click('button:has-text("Open the review of a period")');
+    await page.waitForFunction(
+      (period) => document.querySelector('[data-review]')?.getAttribute('data-period') === period,
+      quarter,
+    );
+    await settle();
+    const id = decodeURIComponent(new URL(page.url()).hash.replace('#/review/', ''));
+    expect(ok(await gql(t, 'query($id: ID!) { review(id: $id) { period } }', { id }, { as })).review.period).toBe(
+      quarter,
+    );
+    expect(await countReviews()).toBe(before + 1);
+    expect(await page.locator(`[data-review-row="${quarter}"]`).count()).toBe(1);
+
+    // MARKETING signed in the setup: no second signature offered, but a comment is.
+    await page.evaluate((token) => sessionStorage.setItem('smarketing.token', token), t.tokens.MARKETING);
+    await page.goto(`${origin}/#/review/${seeded.reviews.current.id}`);
+    await page.reload();
+    await settle();
+    expect(await page.locator('[data-signature=MARKETING]').count()).toBe(1);
+    const marketingForms = await page
+      .locator('main.page form')
+      .evaluateAll((found) => found.map((form) => form.getAttribute('aria-label')));
+    expect(marketingForms).toEqual(['Comment']);
   });
 
   test('glossary: every stage definition and every number’s definition, from the schema', async () => {
