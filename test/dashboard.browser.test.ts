@@ -12,7 +12,7 @@ import express from 'express';
 import request from 'supertest';
 import { WEB_DIR, dashboardRouter } from '../src/dashboard';
 import { runRescoreJob } from '../src/services/rescore.service';
-import { formatNumber, type NumberKind } from '../src/web/format';
+import { formatInstant, formatNumber, headlineKind, type NumberKind } from '../src/web/format';
 import { monthOf, quarterOf } from '../src/web/periods';
 import {
   SCORE_RULE,
@@ -44,10 +44,16 @@ let page: Page;
 let profile: string;
 const foreignRequests: string[] = [];
 const browserErrors: string[] = [];
-const seeded: { campaigns: Record<string, string>; emails: string[]; slas: Record<string, string> } = {
+const seeded: {
+  campaigns: Record<string, string>;
+  emails: string[];
+  slas: Record<string, string>;
+  reviews: Record<'current' | 'previous', { id: string; period: string }>;
+} = {
   campaigns: {},
   emails: [],
   slas: {},
+  reviews: {} as Record<'current' | 'previous', { id: string; period: string }>,
 };
 
 function newestSource(dir: string): number {
@@ -166,6 +172,41 @@ async function seed(): Promise<void> {
     }),
   );
   ok(await gql(t, 'mutation($id: ID!) { moveLeadToStage(leadId: $id, stage: "customer") { id } }', { id: won.id }));
+
+  // This month's review and last month's, opened by OPS; MARKETING has commented and signed this one.
+  const now = new Date();
+  const periods = {
+    previous: monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))).label,
+    current: monthOf(now).label,
+  };
+  for (const which of ['previous', 'current'] as const) {
+    const created = ok(
+      await gql(
+        t,
+        'mutation($period: String!) { createReview(period: $period) { id period } }',
+        { period: periods[which] },
+        { as: Role.OPS },
+      ),
+    ).createReview;
+    seeded.reviews[which] = created;
+  }
+  const reviewId = seeded.reviews.current.id;
+  ok(
+    await gql(
+      t,
+      'mutation($id: ID!) { commentOnReview(reviewId: $id, body: "Webinar leads look strong.") { id } }',
+      { id: reviewId },
+      { as: Role.MARKETING },
+    ),
+  );
+  ok(
+    await gql(
+      t,
+      'mutation($id: ID!) { acknowledgeReview(reviewId: $id, note: "Two webinars next month.") { signed } }',
+      { id: reviewId },
+      { as: Role.MARKETING },
+    ),
+  );
 }
 
 // A browser and a shared machine: each step gets more room than jest's default.
@@ -539,6 +580,208 @@ describe('the dashboard in a real browser', () => {
     expect(await page.locator('[data-sla]').count()).toBe(lead.slaStatus.length);
     (await definitionsLinked()).forEach((def) => linked.add(def));
     await screenshot('lead');
+  });
+
+  test('review: the list, the agenda equal to the API, and SALES signs through the page', async () => {
+    await page.evaluate((token) => sessionStorage.setItem('smarketing.token', token), t.tokens.SALES);
+    await page.goto(`${origin}/#/review`);
+    await page.reload();
+    await settle();
+    const api = ok(
+      await gql(
+        t,
+        `query($id: ID!) {
+          reviews(first: 24) { nodes { period signed } }
+          review(id: $id) {
+            period signed
+            comparison { key current previous change }
+            snapshot {
+              headlines { key value }
+              goals { slaName target actual expectedToDate projected }
+              slas { slaName cases met breached pending compliance byOwner { ownerName cases met breached pending compliance } }
+              campaigns { name leads mqls wonRevenue }
+              rejectionReasons { reason count share }
+              funnel { key reached }
+              ruleChanges { ruleSetName versionNumber }
+            }
+          }
+        }`,
+        { id: seeded.reviews.current.id },
+        { as: Role.SALES },
+      ),
+    );
+    // The list, newest period first; without an id the newest review is the one shown.
+    expect(api.reviews.nodes.map((row: any) => row.period)).toEqual([
+      seeded.reviews.current.period,
+      seeded.reviews.previous.period,
+    ]);
+    expect(
+      await page
+        .locator('[data-review-row]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-review-row'))),
+    ).toEqual(api.reviews.nodes.map((row: any) => row.period));
+    expect(await page.locator('[data-review]').getAttribute('data-period')).toBe(seeded.reviews.current.period);
+    const { review } = api;
+    expect(review.snapshot.headlines.find((row: any) => row.key === 'leads').value).toBe(6);
+    for (const headline of review.snapshot.headlines) {
+      await expectShown(`review.headline:${headline.key}`, headline.value, headlineKind(headline.key));
+    }
+    // Compared with last month's review: current, previous and change, as the API puts them.
+    expect(await page.locator('[data-comparison] th').nth(2).textContent()).toBe(seeded.reviews.previous.period);
+    expect(review.comparison.length).toBe(review.snapshot.headlines.length);
+    for (const row of review.comparison) {
+      for (const field of ['current', 'previous', 'change'] as const) {
+        await expectShown(`review.comparison:${row.key}.${field}`, row[field], headlineKind(row.key));
+      }
+    }
+    expect(review.snapshot.goals.map((goal: any) => goal.slaName)).toEqual(['volume SLA']);
+    for (const goal of review.snapshot.goals) {
+      const id = `review.goal:${goal.slaName}`;
+      await expectShown(`${id}.target`, goal.target, 'count');
+      await expectShown(`${id}.actual`, goal.actual, 'count');
+      await expectShown(`${id}.expectedToDate`, goal.expectedToDate, 'decimal');
+      await expectShown(`${id}.projected`, goal.projected, 'decimal');
+    }
+    const response = review.snapshot.slas.find((sla: any) => sla.slaName === 'response SLA');
+    expect(response.byOwner.length).toBeGreaterThan(0);
+    for (const field of ['cases', 'met', 'breached', 'pending'] as const) {
+      await expectShown(`review.sla:response SLA.total.${field}`, response[field], 'count');
+    }
+    const owner = response.byOwner[0];
+    for (const field of ['cases', 'met', 'breached', 'pending'] as const) {
+      await expectShown(`review.sla:response SLA.owner:${owner.ownerName}.${field}`, owner[field], 'count');
+    }
+    await expectShown(`review.sla:response SLA.owner:${owner.ownerName}.compliance`, owner.compliance, 'rate');
+    expect(review.snapshot.rejectionReasons.map((row: any) => row.reason)).toEqual(['NO_BUDGET']);
+    await expectShown('review.reason:NO_BUDGET.count', review.snapshot.rejectionReasons[0].count, 'count');
+    await expectShown('review.reason:NO_BUDGET.share', review.snapshot.rejectionReasons[0].share, 'rate');
+    for (const row of review.snapshot.campaigns) {
+      await expectShown(`review.campaign:${row.name}.leads`, row.leads, 'count');
+      await expectShown(`review.campaign:${row.name}.wonRevenue`, row.wonRevenue, 'money');
+    }
+    for (const stage of review.snapshot.funnel) {
+      await expectShown(`review.funnel:${stage.key}.reached`, stage.reached, 'count');
+    }
+    // The two rule sets the seed published this month are the period's rule changes.
+    expect(review.snapshot.ruleChanges.length).toBe(2);
+    expect(
+      await page
+        .locator('[data-rule-change]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-rule-change'))),
+    ).toEqual(review.snapshot.ruleChanges.map((row: any) => row.ruleSetName));
+    expect(await page.locator('[data-comments] li').allTextContents()).toEqual([
+      expect.stringContaining('Webinar leads look strong.'),
+    ]);
+    (await definitionsLinked()).forEach((def) => linked.add(def));
+
+    // MARKETING has signed; SALES has not: the page offers SALES the button, and signing closes the review.
+    expect(review.signed).toBe(false);
+    expect(await page.locator('[data-review-state]').getAttribute('data-review-state')).toBe('open');
+    expect(
+      await page
+        .locator('[data-signature]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-signature'))),
+    ).toEqual(['MARKETING']);
+    await page.fill('#sign-note', 'Every MQL called within 4 hours.');
+    await page.click('button:has-text("Sign for my team")');
+    await page.locator('[data-signature=SALES]').waitFor();
+    await settle();
+    const after = ok(
+      await gql(
+        t,
+        'query($id: ID!) { me { name } review(id: $id) { signed signedAt acknowledgements { role note at user { name } } } }',
+        { id: seeded.reviews.current.id },
+        { as: Role.SALES },
+      ),
+    );
+    expect(after.review.signed).toBe(true);
+    const sales = after.review.acknowledgements.find((row: any) => row.role === 'SALES');
+    expect(sales).toMatchObject({ note: 'Every MQL called within 4 hours.', user: { name: after.me.name } });
+    const salesRow = page.locator('[data-signature=SALES] td');
+    expect(await salesRow.allTextContents()).toEqual([
+      after.me.name,
+      'SALES',
+      'Every MQL called within 4 hours.',
+      formatInstant(sales.at),
+    ]);
+    expect(await page.locator('[data-review-state]').getAttribute('data-review-state')).toBe('signed');
+    expect(await page.locator('[data-review-state] time').textContent()).toBe(formatInstant(after.review.signedAt));
+    expect(await page.locator(`[data-review-row="${seeded.reviews.current.period}"]`).textContent()).toContain(
+      'signed',
+    );
+    // Each user signs once: the button is gone.
+    expect(await page.locator('button:has-text("Sign for my team")').count()).toBe(0);
+    await screenshot('review');
+  });
+
+  test('review: ANALYST sees no form; OPS comments and opens a period (a future one refused); MARKETING signs once', async () => {
+    await page.evaluate((token) => sessionStorage.setItem('smarketing.token', token), t.tokens[as]);
+    await page.goto(`${origin}/#/review/${seeded.reviews.previous.id}`);
+    await page.reload();
+    await settle();
+    expect(await page.locator('[data-review]').getAttribute('data-period')).toBe(seeded.reviews.previous.period);
+    expect(await page.locator('main.page form').count()).toBe(0);
+    expect(await page.locator('main.page button').count()).toBe(0);
+    expect(await page.locator('main.page').textContent()).not.toMatch(/Sign for my team|Open the review|Add comment/);
+
+    await page.evaluate((token) => sessionStorage.setItem('smarketing.token', token), t.tokens.OPS);
+    await page.reload();
+    await settle();
+    const forms = await page
+      .locator('main.page form')
+      .evaluateAll((found) => found.map((form) => form.getAttribute('aria-label')));
+    expect(forms.sort()).toEqual(['Comment', 'Open a review']);
+    // OPS comments through the page; the comment appears, and the API has it.
+    await page.fill('#comment-body', 'Weekend rota agreed.');
+    await page.click('button:has-text("Add comment")');
+    await page.locator('[data-comments] li', { hasText: 'Weekend rota agreed.' }).waitFor();
+    await settle();
+    const comments = ok(
+      await gql(
+        t,
+        'query($id: ID!) { review(id: $id) { comments { body } } }',
+        { id: seeded.reviews.previous.id },
+        { as },
+      ),
+    ).review.comments;
+    expect(comments.map((row: any) => row.body)).toEqual(['Weekend rota agreed.']);
+
+    // A period that has not begun is refused with the API's code, and no review is opened.
+    const countReviews = async (): Promise<number> =>
+      ok(await gql(t, '{ reviews(first: 100) { nodes { id } } }', {}, { as })).reviews.nodes.length;
+    const before = await countReviews();
+    await page.fill('input[name=period]', '2099-01');
+    await page.click('button:has-text("Open the review of a period")');
+    const refusal = page.locator('form[aria-label="Open a review"] .error[role=alert]');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/^BAD_USER_INPUT: .*has not begun/);
+    expect(await countReviews()).toBe(before);
+    // This quarter's review, opened through the page, is the one the page then shows.
+    const quarter = quarterOf(new Date()).label.replace(' ', '-');
+    await page.fill('input[name=period]', quarter);
+    await page.click('button:has-text("Open the review of a period")');
+    await page.waitForFunction(
+      (period) => document.querySelector('[data-review]')?.getAttribute('data-period') === period,
+      quarter,
+    );
+    await settle();
+    const id = decodeURIComponent(new URL(page.url()).hash.replace('#/review/', ''));
+    expect(ok(await gql(t, 'query($id: ID!) { review(id: $id) { period } }', { id }, { as })).review.period).toBe(
+      quarter,
+    );
+    expect(await countReviews()).toBe(before + 1);
+    expect(await page.locator(`[data-review-row="${quarter}"]`).count()).toBe(1);
+
+    // MARKETING signed in the setup: no second signature offered, but a comment is.
+    await page.evaluate((token) => sessionStorage.setItem('smarketing.token', token), t.tokens.MARKETING);
+    await page.goto(`${origin}/#/review/${seeded.reviews.current.id}`);
+    await page.reload();
+    await settle();
+    expect(await page.locator('[data-signature=MARKETING]').count()).toBe(1);
+    const marketingForms = await page
+      .locator('main.page form')
+      .evaluateAll((found) => found.map((form) => form.getAttribute('aria-label')));
+    expect(marketingForms).toEqual(['Comment']);
   });
 
   test('glossary: every stage definition and every number’s definition, from the schema', async () => {

@@ -33,3 +33,13 @@ export function formatInstant(iso: string | null | undefined): string {
   if (!iso) return NONE;
   return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/**
+ * How a review's headline number is written, by its key (`ReviewHeadline.key`): rates and
+ * compliance as percentages, won revenue as money, the rest as counts.
+ */
+export function headlineKind(key: string): NumberKind {
+  if (key === 'acceptanceRate' || key.startsWith('compliance:')) return 'rate';
+  if (key === 'wonRevenue') return 'money';
+  return 'count';
+}

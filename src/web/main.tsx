@@ -9,6 +9,7 @@ import { GlossaryPage } from './pages/glossary';
 import { LeadPage } from './pages/lead';
 import { OverviewPage } from './pages/overview';
 import { QualityPage } from './pages/quality';
+import { ReviewPage } from './pages/review';
 import { RulesPage } from './pages/rules';
 import { SlasPage } from './pages/slas';
 import { DefinitionsContext, MeContext, type Me } from './ui';
@@ -24,8 +25,7 @@ interface Route {
 
 /**
  * The pages, in the navigation's order. A page whose data a role may not read is neither linked
- * nor rendered for it (the API would refuse it anyway). The review page (issue 15 item 3) gets its
- * route here, beside the others.
+ * nor rendered for it (the API would refuse it anyway).
  */
 const ROUTES: Route[] = [
   { path: 'overview', title: 'Overview', page: () => <OverviewPage /> },
@@ -34,6 +34,7 @@ const ROUTES: Route[] = [
   { path: 'campaigns', title: 'Campaigns', page: () => <CampaignsPage /> },
   { path: 'quality', title: 'Lead quality', page: () => <QualityPage /> },
   { path: 'rules', title: 'Rules', page: () => <RulesPage /> },
+  { path: 'review', title: 'Review', page: (id) => <ReviewPage id={id} /> },
   { path: 'lead', title: 'Leads', page: (id) => <LeadPage id={id} /> },
   { path: 'glossary', title: 'Glossary', page: (def) => <GlossaryPage focus={def} /> },
   { path: 'audit', title: 'Audit log', roles: ['ADMIN'], page: () => <AuditPage /> },

@@ -27,6 +27,17 @@ const METRIC_TYPES = [
   'RescoreJob',
   'RuleSetVersion',
   'RuleDiffType',
+  'Review',
+  'ReviewSnapshot',
+  'ReviewHeadline',
+  'ReviewHeadlineChange',
+  'ReviewGoal',
+  'ReviewSlaFigure',
+  'ReviewOwnerCompliance',
+  'ReviewReasonFigure',
+  'ReviewStageFigure',
+  'ReviewCampaignFigure',
+  'ReviewRuleChange',
 ];
 
 interface Stage {
