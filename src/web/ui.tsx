@@ -123,3 +123,27 @@ export function SmallSample({ when, what }: { when: boolean; what: string }): Re
     </span>
   ) : null;
 }
+
+/** An SLA's case counts and compliance as table cells, each linked to its definition under `type`. */
+export function ComplianceCells({
+  row,
+  id,
+  type,
+}: {
+  row: { cases: number; met: number; breached: number; pending: number; compliance: number | null };
+  id: string;
+  type: string;
+}): ReactNode {
+  return (
+    <>
+      {(['cases', 'met', 'breached', 'pending'] as const).map((field) => (
+        <td key={field}>
+          <Num id={`${id}.${field}`} value={row[field]} kind="count" def={`${type}.${field}`} />
+        </td>
+      ))}
+      <td>
+        <Num id={`${id}.compliance`} value={row.compliance} kind="rate" def={`${type}.compliance`} />
+      </td>
+    </>
+  );
+}

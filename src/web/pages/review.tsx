@@ -1,7 +1,7 @@
 import { useContext, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, gql } from '../api';
 import { headlineKind } from '../format';
-import { Card, Figure, MeContext, Num, Show, When, useQuery, type Loaded, type Me } from '../ui';
+import { Card, ComplianceCells, Figure, MeContext, Num, Show, When, useQuery, type Loaded, type Me } from '../ui';
 
 /** The review of a period: the meeting's agenda, its comments and the two teams' signatures. */
 
@@ -355,12 +355,12 @@ function Agenda({ review }: { review: ReviewData['review'] }): ReactNode {
             <tbody>
               <tr className="total">
                 <th scope="row">All</th>
-                <OwnerCells row={sla} id={`review.sla:${sla.slaName}.total`} type="ReviewSlaFigure" />
+                <ComplianceCells row={sla} id={`review.sla:${sla.slaName}.total`} type="ReviewSlaFigure" />
               </tr>
               {sla.byOwner.map((row) => (
                 <tr key={row.ownerId ?? 'none'} data-owner={row.ownerName}>
                   <th scope="row">{row.ownerName}</th>
-                  <OwnerCells
+                  <ComplianceCells
                     row={row}
                     id={`review.sla:${sla.slaName}.owner:${row.ownerName}`}
                     type="ReviewOwnerCompliance"
@@ -553,29 +553,6 @@ function Agenda({ review }: { review: ReviewData['review'] }): ReactNode {
           </table>
         )}
       </Card>
-    </>
-  );
-}
-
-function OwnerCells({
-  row,
-  id,
-  type,
-}: {
-  row: Omit<OwnerFigure, 'ownerId' | 'ownerName'>;
-  id: string;
-  type: 'ReviewSlaFigure' | 'ReviewOwnerCompliance';
-}): ReactNode {
-  return (
-    <>
-      {(['cases', 'met', 'breached', 'pending'] as const).map((field) => (
-        <td key={field}>
-          <Num id={`${id}.${field}`} value={row[field]} kind="count" def={`${type}.${field}`} />
-        </td>
-      ))}
-      <td>
-        <Num id={`${id}.compliance`} value={row.compliance} kind="rate" def={`${type}.compliance`} />
-      </td>
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { monthOf } from '../periods';
-import { Card, LeadLink, Num, Show, When, useQuery } from '../ui';
+import { Card, ComplianceCells, LeadLink, Num, Show, When, useQuery } from '../ui';
 import { SLA_FIELDS, slaTerms, type SlaSummary } from './overview';
 
 const SLAS = `{ slas { ${SLA_FIELDS} } }`;
@@ -119,28 +119,6 @@ function Worklist({ sla }: { sla: SlaSummary }): ReactNode {
   );
 }
 
-function ComplianceCells({ row, id }: { row: Compliance; id: string }): ReactNode {
-  return (
-    <>
-      <td>
-        <Num id={`${id}.cases`} value={row.cases} kind="count" def="SlaCompliance.cases" />
-      </td>
-      <td>
-        <Num id={`${id}.met`} value={row.met} kind="count" def="SlaCompliance.met" />
-      </td>
-      <td>
-        <Num id={`${id}.breached`} value={row.breached} kind="count" def="SlaCompliance.breached" />
-      </td>
-      <td>
-        <Num id={`${id}.pending`} value={row.pending} kind="count" def="SlaCompliance.pending" />
-      </td>
-      <td>
-        <Num id={`${id}.compliance`} value={row.compliance} kind="rate" def="SlaCompliance.compliance" />
-      </td>
-    </>
-  );
-}
-
 function SlaCard({ sla, from, to }: { sla: SlaSummary; from: string; to: string }): ReactNode {
   const loaded = useQuery<ReportData>(REPORT, { slaId: sla.id, from, to });
   const volume = sla.kind === 'LEAD_VOLUME';
@@ -152,7 +130,7 @@ function SlaCard({ sla, from, to }: { sla: SlaSummary; from: string; to: string 
             <table>
               <thead>
                 <tr>
-                  <th>{volume ? 'Periods' : 'Owner (of the lead now)'}</th>
+                  <th>{volume ? 'Periods' : 'Owner (when the clock started)'}</th>
                   <th>{volume ? 'Periods' : 'Cases'}</th>
                   <th>Met</th>
                   <th>Breached</th>
@@ -163,12 +141,16 @@ function SlaCard({ sla, from, to }: { sla: SlaSummary; from: string; to: string 
               <tbody>
                 <tr className="total">
                   <th scope="row">All</th>
-                  <ComplianceCells row={report.total} id={`sla:${sla.name}.total`} />
+                  <ComplianceCells row={report.total} id={`sla:${sla.name}.total`} type="SlaCompliance" />
                 </tr>
                 {report.byOwner.map((row) => (
                   <tr key={row.ownerId ?? 'none'} data-owner={row.owner?.name ?? 'unassigned'}>
                     <th scope="row">{row.owner?.name ?? 'unassigned'}</th>
-                    <ComplianceCells row={row} id={`sla:${sla.name}.owner:${row.owner?.name ?? 'unassigned'}`} />
+                    <ComplianceCells
+                      row={row}
+                      id={`sla:${sla.name}.owner:${row.owner?.name ?? 'unassigned'}`}
+                      type="SlaCompliance"
+                    />
                   </tr>
                 ))}
               </tbody>
