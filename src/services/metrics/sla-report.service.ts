@@ -266,19 +266,20 @@ export async function listSlaBreaches(
   );
   return {
     ...page,
-    nodes: page.nodes.map((visit) => {
-      const startedAt = new Date(visit.enteredAt);
-      const term = report.terms.find(
-        (candidate) => candidate.stageId === visit.stageId && termsAt([candidate], startedAt),
-      );
-      return caseOf(report.sla, term!, visit, report.at);
-    }),
+    nodes: page.nodes.map((visit) => caseOf(report.sla, report.terms, visit, report.at)),
   };
 }
 
-/** The case of `visit` judged by `terms`, in JS for the rows of a page; the same rules as the SQL above. */
-export function caseOf(sla: Sla, terms: SlaTerms, visit: StageVisit, at: Date): SlaCaseFigures {
+/**
+ * The case of `visit` judged by the version of the SLA's terms (`allTerms`, any order) in force on
+ * its stage when its clock started, in JS for the rows of a page; the same rules as the SQL above.
+ */
+export function caseOf(sla: Sla, allTerms: SlaTerms[], visit: StageVisit, at: Date): SlaCaseFigures {
   const startedAt = new Date(visit.enteredAt);
+  const terms = termsAt(
+    allTerms.filter((candidate) => candidate.stageId === visit.stageId),
+    startedAt,
+  )!;
   const allowed = allowedMs(terms);
   const dueAt = new Date(startedAt.getTime() + allowed);
   const needed = terms.kind === SlaKind.RESPONSE_TIME ? 1 : (terms.attempts ?? 1);

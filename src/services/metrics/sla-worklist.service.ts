@@ -8,7 +8,7 @@ import { badInput } from '../../schema/errors';
 import { keysetPage } from '../pagination';
 import { getSlaOrThrow, listSlaTerms } from '../sla.service';
 import { caseOf, type SlaCaseFigures } from './sla-report.service';
-import { completedSql, dueSql, termsAt, termsInForceSql } from './sla-case-sql';
+import { completedSql, dueSql, termsInForceSql } from './sla-case-sql';
 
 /** AT_RISK starts once this share of the allowed time is used (see SlaCaseStatus). */
 const AT_RISK_SHARE = 0.75;
@@ -54,10 +54,6 @@ export async function listOpenSlaCases(
   );
   return {
     ...page,
-    nodes: page.nodes.map((visit) => {
-      const startedAt = new Date(visit.enteredAt);
-      const term = terms.find((candidate) => candidate.stageId === visit.stageId && termsAt([candidate], startedAt));
-      return caseOf(sla, term!, visit, at);
-    }),
+    nodes: page.nodes.map((visit) => caseOf(sla, terms, visit, at)),
   };
 }
