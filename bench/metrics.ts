@@ -3,10 +3,10 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../src/context';
 import { createLoaders } from '../src/loaders';
-import { campaignPerformance } from '../src/services/metrics/campaign-performance.service';
-import { funnelReport } from '../src/services/metrics/funnel-report.service';
-import { rebuildAllLeadFacts, rebuildDailyRollups } from '../src/services/metrics/lead-facts.service';
-import { slaReport } from '../src/services/metrics/sla-report.service';
+import { campaignPerformance } from '../src/reports/campaign-performance';
+import { funnelReport } from '../src/reports/funnel-report';
+import { rebuildAllLeadFacts, rebuildDailyRollups } from '../src/rollups/lead-facts';
+import { slaReport } from '../src/reports/sla-report';
 import { benchDatabase, percentile } from './bench-db';
 
 /**

@@ -16,7 +16,7 @@ import { StageTransition } from './entities/stage-transition.entity';
 import { User } from './entities/user.entity';
 import type { Page } from './schema/connection';
 import { leadChangePages, type LeadChangesArgs } from './services/lead-changes.service';
-import { slaStatusesOfLeads, type SlaCaseFigures } from './services/metrics/sla-report.service';
+import { slaStatusesOfLeads, type SlaCaseFigures } from './reports/sla-report';
 
 /**
  * Per-request batch loaders. Each batch is one `= ANY($1)` query read outside any transaction,

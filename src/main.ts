@@ -12,7 +12,7 @@ import { startMetricsServer } from './observability/http-observability';
 import { watchPublishedRules } from './rules/rule-cache';
 import { closeRulePool, warmRulePool } from './rules/rule-pool';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
-import { watchStageTimes } from './services/metrics/lead-facts.service';
+import { watchStageTimes } from './rollups/lead-facts';
 import { startJobQueue } from './services/rescore.service';
 
 async function main(): Promise<void> {

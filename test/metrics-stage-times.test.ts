@@ -4,8 +4,8 @@ import {
   rebuildAllLeadFacts,
   rebuildStaleStageTimes,
   stageTimesFresh,
-} from '../src/services/metrics/lead-facts.service';
-import { stagesWithNewNext } from '../src/services/metrics/metric-helpers';
+} from '../src/rollups/lead-facts';
+import { stagesWithNewNext } from '../src/reports/metric-helpers';
 import { givenLead, gql, ok, startTestApp, type TestApp } from './helpers';
 
 /**

@@ -1,5 +1,5 @@
 import { Role } from '../src/entities/enums';
-import { refreshLeadFacts } from '../src/services/metrics/lead-facts.service';
+import { refreshLeadFacts } from '../src/rollups/lead-facts';
 import { databaseFingerprint, givenCampaign, givenLead, gql, ok, startTestApp, unique, type TestApp } from './helpers';
 
 /**

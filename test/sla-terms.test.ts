@@ -1,5 +1,5 @@
 import { Role } from '../src/entities/enums';
-import { rebuildAllLeadFacts, refreshLeadFacts } from '../src/services/metrics/lead-facts.service';
+import { rebuildAllLeadFacts, refreshLeadFacts } from '../src/rollups/lead-facts';
 import { databaseFingerprint, givenLead, gql, ok, startTestApp, unique, type TestApp } from './helpers';
 
 /**

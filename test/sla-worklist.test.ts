@@ -1,5 +1,5 @@
 import { Role } from '../src/entities/enums';
-import { listOpenSlaCases } from '../src/services/metrics/sla-worklist.service';
+import { listOpenSlaCases } from '../src/reports/sla-worklist';
 import { databaseFingerprint, givenLead, gql, ok, startTestApp, systemContext, unique, type TestApp } from './helpers';
 
 /**

@@ -3,7 +3,7 @@ import type { Context } from '../context';
 import { type Role, SlaKind, SlaPeriod } from '../entities/enums';
 import { createLoaders } from '../loaders';
 import type { CreateSlaInput } from '../schema/inputs/sla.inputs';
-import { takeReviewSnapshot } from '../services/metrics/review-snapshot.service';
+import { takeReviewSnapshot } from '../reports/review-snapshot';
 import { acknowledgeReview, commentOnReview, createReview, parseReviewPeriod } from '../services/review.service';
 import { createSla } from '../services/sla.service';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Role } from '../entities/enums';
-import { rebuildAllLeadFacts } from '../services/metrics/lead-facts.service';
+import { rebuildAllLeadFacts } from '../rollups/lead-facts';
 import { CAMPAIGNS, PERSONAS, USERS } from './demo-content';
 import {
   DAY,

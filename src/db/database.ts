@@ -3,7 +3,7 @@ import { config, configProblems, configProblemsMessage } from '../config';
 import { logger } from '../logger';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { backfillLeadFacts } from '../services/metrics/lead-facts.service';
+import { backfillLeadFacts } from '../rollups/lead-facts';
 import { installJobQueue } from '../services/rescore.service';
 
 /** Held while one process migrates; others wait for it, then find nothing left to do. */

@@ -34,16 +34,16 @@ import {
   SlaCompliance,
   SlaReport,
 } from '../schema/metrics/sla-report.types';
-import { campaignPerformance } from '../services/metrics/campaign-performance.service';
-import { funnelReport, type FunnelReportFigures } from '../services/metrics/funnel-report.service';
-import { leadQuality } from '../services/metrics/lead-quality.service';
+import { campaignPerformance } from '../reports/campaign-performance';
+import { funnelReport, type FunnelReportFigures } from '../reports/funnel-report';
+import { leadQuality } from '../reports/lead-quality';
 import {
   goalProgress,
   listSlaBreaches,
   slaReport,
   type SlaReportFigures,
-} from '../services/metrics/sla-report.service';
-import { listOpenSlaCases } from '../services/metrics/sla-worklist.service';
+} from '../reports/sla-report';
+import { listOpenSlaCases } from '../reports/sla-worklist';
 
 function toFunnelReport(figures: FunnelReportFigures): FunnelReport {
   return {

@@ -20,7 +20,7 @@ import { Review } from '../entities/review.entity';
 import { User } from '../entities/user.entity';
 import { Connection, PageArgs, toConnection } from '../schema/connection';
 import { ReviewHeadlineChange, ReviewSnapshot } from '../schema/review/review.types';
-import { takeReviewSnapshot } from '../services/metrics/review-snapshot.service';
+import { takeReviewSnapshot } from '../reports/review-snapshot';
 import {
   acknowledgeReview,
   assertReviewPeriodFree,

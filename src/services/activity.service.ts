@@ -7,7 +7,7 @@ import { badInput } from '../schema/errors';
 import type { RecordActivityInput } from '../schema/inputs/activity.inputs';
 import { validateAttributes, validateOccurredAt } from '../schema/validation';
 import { lockLeadOrThrow } from './lead-stage.service';
-import { markLeadsChanged } from './metrics/lead-facts.service';
+import { markLeadsChanged } from '../rollups/lead-facts';
 import { assertExists } from './references';
 import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';

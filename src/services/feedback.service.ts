@@ -12,7 +12,7 @@ import type { FeedbackArgs, SubmitFeedbackInput } from '../schema/inputs/feedbac
 import { config } from '../config';
 import { listStages, stageByKeyOrThrow } from './funnel.service';
 import { enterStage, lockLeadOrThrow } from './lead-stage.service';
-import { markLeadsChanged } from './metrics/lead-facts.service';
+import { markLeadsChanged } from '../rollups/lead-facts';
 import { NEWEST_FIRST, keysetPage } from './pagination';
 import { assertExists } from './references';
 import { scoreLeads } from './scoring.service';

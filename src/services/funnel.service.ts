@@ -9,8 +9,8 @@ import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
 import { recordAudit } from './audit';
-import { markStageTimesStale } from './metrics/lead-facts.service';
-import { stagesWithNewNext } from './metrics/metric-helpers';
+import { markStageTimesStale } from '../rollups/lead-facts';
+import { stagesWithNewNext } from '../reports/metric-helpers';
 
 export const DEFAULT_STAGE_KEY = 'lead';
 const STAGE_KEY = /^[a-z][a-z0-9_]{0,49}$/;

@@ -8,7 +8,7 @@ import { StageTransition } from '../entities/stage-transition.entity';
 import { stageByKeyOrThrow } from './funnel.service';
 import { badInput } from '../schema/errors';
 import { recordStageChanges } from './lead-changes.service';
-import { markLeadsChanged } from './metrics/lead-facts.service';
+import { markLeadsChanged } from '../rollups/lead-facts';
 import { lockOrThrow } from './references';
 
 export const MAX_REASON_LENGTH = 1000;

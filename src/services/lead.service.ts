@@ -22,7 +22,7 @@ import { assertAttributeTotals, canonicalEmail, type Email, validateAttributes }
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { type FieldChange, recordLeadChanges } from './lead-changes.service';
 import { enterStage, lockLeadOrThrow, recordTransition } from './lead-stage.service';
-import { markLeadsChanged } from './metrics/lead-facts.service';
+import { markLeadsChanged } from '../rollups/lead-facts';
 import { containsPattern, keysetPage, type KeysetOrder } from './pagination';
 import { assertExists, assertId } from './references';
 import { scoreLeads } from './scoring.service';

@@ -12,7 +12,7 @@ import { ruleCache, type ActiveRules } from '../rules/rule-cache';
 import { specOfCompiled, toLeadEvaluation, type LeadEvaluation } from '../rules/rule-work';
 import { listStages } from './funnel.service';
 import { recordStageChanges } from './lead-changes.service';
-import { markLeadsChanged } from './metrics/lead-facts.service';
+import { markLeadsChanged } from '../rollups/lead-facts';
 import { evaluateInWorker, explanationBounds } from './rule-work.service';
 
 export interface ScoringSummary {

@@ -3,7 +3,7 @@ import type { Context } from '../context';
 import { logger } from '../logger';
 import { AppError, ErrorCode } from '../schema/errors';
 import { busyRetryAfterSeconds, inLeadTurn } from './lead-turns';
-import { flushLeadFacts } from './metrics/lead-facts.service';
+import { flushLeadFacts } from '../rollups/lead-facts';
 
 /** SQLSTATEs after which the whole transaction may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);

@@ -1,10 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Context } from '../../context';
-import { managerOf } from '../../context';
-import { STAGE_SLOTS } from '../../entities/lead-fact.entity';
-import { NO_OWNER } from '../../entities/sla-daily.entity';
-import { logger } from '../../logger';
-import { completedSql, countedAtSql, dueSql, lateLoggedSql, termsInForceSql } from './sla-case-sql';
+import type { Context } from '../context';
+import { managerOf } from '../context';
+import { STAGE_SLOTS } from '../entities/lead-fact.entity';
+import { NO_OWNER } from '../entities/sla-daily.entity';
+import { logger } from '../logger';
+import { completedSql, countedAtSql, dueSql, lateLoggedSql, termsInForceSql } from './sla-case';
 
 /**
  * The metric rollups (lead_fact, lead_campaign_credit, stage_visit, lead_stage_time) are derived

@@ -1,17 +1,17 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Context } from '../../context';
-import { readerOf } from '../../context';
-import { Conditions, selectRows } from '../../db/select';
-import { SlaKind, SlaPeriod } from '../../entities/enums';
-import type { Sla } from '../../entities/sla.entity';
-import type { SlaTerms } from '../../entities/sla-terms.entity';
-import type { Page } from '../../schema/connection';
-import { badInput } from '../../schema/errors';
-import { listStages } from '../funnel.service';
-import { keysetPage } from '../pagination';
-import { getSlaOrThrow, listSlaTerms } from '../sla.service';
-import { StageVisit } from '../../entities/stage-visit.entity';
-import { NO_OWNER } from '../../entities/sla-daily.entity';
+import type { Context } from '../context';
+import { readerOf } from '../context';
+import { Conditions, selectRows } from '../db/select';
+import { SlaKind, SlaPeriod } from '../entities/enums';
+import type { Sla } from '../entities/sla.entity';
+import type { SlaTerms } from '../entities/sla-terms.entity';
+import type { Page } from '../schema/connection';
+import { badInput } from '../schema/errors';
+import { listStages } from '../services/funnel.service';
+import { keysetPage } from '../services/pagination';
+import { getSlaOrThrow, listSlaTerms } from '../services/sla.service';
+import { StageVisit } from '../entities/stage-visit.entity';
+import { NO_OWNER } from '../entities/sla-daily.entity';
 import { assertRange, firstReachSql, num, percentiles, ratio, selectSorting, splitByDay } from './metric-helpers';
 import {
   allowedMs,
@@ -23,7 +23,7 @@ import {
   reportedCompletedSql,
   termsAt,
   termsInForceSql,
-} from './sla-case-sql';
+} from '../rollups/sla-case';
 
 const DAY_MS = 86_400_000;
 

@@ -1,9 +1,9 @@
-import type { Context } from '../../context';
-import { readerOf } from '../../context';
-import { Conditions, selectRows } from '../../db/select';
-import type { RejectionReason } from '../../entities/enums';
-import { listStages } from '../funnel.service';
-import { outcomeMasks, type ReasonFigures } from './campaign-performance.service';
+import type { Context } from '../context';
+import { readerOf } from '../context';
+import { Conditions, selectRows } from '../db/select';
+import type { RejectionReason } from '../entities/enums';
+import { listStages } from '../services/funnel.service';
+import { outcomeMasks, type ReasonFigures } from './campaign-performance';
 import { addCohortConditions, assertCohortFilter, num, ratio, type CohortFilter } from './metric-helpers';
 
 export interface LeadQualityGroupFigures {

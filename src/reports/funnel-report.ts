@@ -1,11 +1,11 @@
-import type { Context } from '../../context';
-import { readerOf } from '../../context';
-import { Conditions, selectRows } from '../../db/select';
-import { StageKind } from '../../entities/enums';
-import type { FunnelStage } from '../../entities/funnel-stage.entity';
-import { badInput } from '../../schema/errors';
-import { listStages, stageByKeyOrThrow } from '../funnel.service';
-import { enteredAtColumn, leadSummarySql, stageTimesFresh } from './lead-facts.service';
+import type { Context } from '../context';
+import { readerOf } from '../context';
+import { Conditions, selectRows } from '../db/select';
+import { StageKind } from '../entities/enums';
+import type { FunnelStage } from '../entities/funnel-stage.entity';
+import { badInput } from '../schema/errors';
+import { listStages, stageByKeyOrThrow } from '../services/funnel.service';
+import { enteredAtColumn, leadSummarySql, stageTimesFresh } from '../rollups/lead-facts';
 import {
   addCohortConditions,
   daysCondition,

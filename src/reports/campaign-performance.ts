@@ -1,13 +1,13 @@
-import { config } from '../../config';
-import type { Context } from '../../context';
-import { readerOf } from '../../context';
-import { Conditions, columnsOf, selectRows } from '../../db/select';
-import { Campaign } from '../../entities/campaign.entity';
-import { StageKind, type CampaignChannel, type RejectionReason } from '../../entities/enums';
-import type { FunnelStage } from '../../entities/funnel-stage.entity';
-import { listStages } from '../funnel.service';
-import { assertAllExist } from '../references';
-import { CAMPAIGN_VALUES } from './lead-facts.service';
+import { config } from '../config';
+import type { Context } from '../context';
+import { readerOf } from '../context';
+import { Conditions, columnsOf, selectRows } from '../db/select';
+import { Campaign } from '../entities/campaign.entity';
+import { StageKind, type CampaignChannel, type RejectionReason } from '../entities/enums';
+import type { FunnelStage } from '../entities/funnel-stage.entity';
+import { listStages } from '../services/funnel.service';
+import { assertAllExist } from '../services/references';
+import { CAMPAIGN_VALUES } from '../rollups/lead-facts';
 import {
   assertRange,
   bigintSql,

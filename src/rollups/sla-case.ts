@@ -1,6 +1,6 @@
-import { config } from '../../config';
-import { SlaKind, SlaPeriod } from '../../entities/enums';
-import type { SlaTerms } from '../../entities/sla-terms.entity';
+import { config } from '../config';
+import { SlaKind, SlaPeriod } from '../entities/enums';
+import type { SlaTerms } from '../entities/sla-terms.entity';
 
 /**
  * The one definition of an SLA case, used by the rollups (stage_visit, sla_daily), slaReport and

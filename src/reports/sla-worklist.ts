@@ -1,14 +1,14 @@
-import type { Context } from '../../context';
-import { readerOf } from '../../context';
-import { Conditions } from '../../db/select';
-import { SlaKind } from '../../entities/enums';
-import { StageVisit } from '../../entities/stage-visit.entity';
-import type { Page } from '../../schema/connection';
-import { badInput } from '../../schema/errors';
-import { keysetPage } from '../pagination';
-import { getSlaOrThrow, listSlaTerms } from '../sla.service';
-import { caseOf, type SlaCaseFigures } from './sla-report.service';
-import { completedSql, dueSql, termsInForceSql } from './sla-case-sql';
+import type { Context } from '../context';
+import { readerOf } from '../context';
+import { Conditions } from '../db/select';
+import { SlaKind } from '../entities/enums';
+import { StageVisit } from '../entities/stage-visit.entity';
+import type { Page } from '../schema/connection';
+import { badInput } from '../schema/errors';
+import { keysetPage } from '../services/pagination';
+import { getSlaOrThrow, listSlaTerms } from '../services/sla.service';
+import { caseOf, type SlaCaseFigures } from './sla-report';
+import { completedSql, dueSql, termsInForceSql } from '../rollups/sla-case';
 
 /** AT_RISK starts once this share of the allowed time is used (see SlaCaseStatus). */
 const AT_RISK_SHARE = 0.75;

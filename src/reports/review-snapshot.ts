@@ -1,7 +1,7 @@
-import type { Context } from '../../context';
-import { managerOf } from '../../context';
-import { selectRows } from '../../db/select';
-import { SlaKind } from '../../entities/enums';
+import type { Context } from '../context';
+import { managerOf } from '../context';
+import { selectRows } from '../db/select';
+import { SlaKind } from '../entities/enums';
 import type {
   ReviewCampaignFigure,
   ReviewGoal,
@@ -9,12 +9,12 @@ import type {
   ReviewRuleChange,
   ReviewSlaFigure,
   ReviewSnapshot,
-} from '../../schema/review/review.types';
-import { listSlas } from '../sla.service';
-import { campaignPerformance } from './campaign-performance.service';
-import { funnelReport } from './funnel-report.service';
-import { leadQuality } from './lead-quality.service';
-import { goalProgress, slaReport } from './sla-report.service';
+} from '../schema/review/review.types';
+import { listSlas } from '../services/sla.service';
+import { campaignPerformance } from './campaign-performance';
+import { funnelReport } from './funnel-report';
+import { leadQuality } from './lead-quality';
+import { goalProgress, slaReport } from './sla-report';
 
 /**
  * Takes the numbers of one review period from the metrics, as a client would read them at this

@@ -1,13 +1,13 @@
-import type { Context } from '../../context';
-import type { Conditions } from '../../db/select';
-import { Campaign } from '../../entities/campaign.entity';
-import { StageKind } from '../../entities/enums';
-import type { FunnelStage } from '../../entities/funnel-stage.entity';
-import { enteredAtColumn } from './lead-facts.service';
-import { Persona } from '../../entities/persona.entity';
-import { User } from '../../entities/user.entity';
-import { badInput } from '../../schema/errors';
-import { assertExists } from '../references';
+import type { Context } from '../context';
+import type { Conditions } from '../db/select';
+import { Campaign } from '../entities/campaign.entity';
+import { StageKind } from '../entities/enums';
+import type { FunnelStage } from '../entities/funnel-stage.entity';
+import { enteredAtColumn } from '../rollups/lead-facts';
+import { Persona } from '../entities/persona.entity';
+import { User } from '../entities/user.entity';
+import { badInput } from '../schema/errors';
+import { assertExists } from '../services/references';
 
 /** Longest time range a report accepts. */
 export const MAX_RANGE_YEARS = 5;
