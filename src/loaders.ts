@@ -6,7 +6,6 @@ import { Campaign } from './entities/campaign.entity';
 import { Feedback } from './entities/feedback.entity';
 import { FunnelStage } from './entities/funnel-stage.entity';
 import { Lead } from './entities/lead.entity';
-import type { LeadChange } from './entities/lead-change.entity';
 import { Persona } from './entities/persona.entity';
 import { ReviewAcknowledgement } from './entities/review-acknowledgement.entity';
 import { ReviewComment } from './entities/review-comment.entity';
@@ -14,13 +13,14 @@ import { SlaTerms } from './entities/sla-terms.entity';
 import { StageDefinition } from './entities/stage-definition.entity';
 import { StageTransition } from './entities/stage-transition.entity';
 import { User } from './entities/user.entity';
-import type { Page } from './schema/connection';
-import { leadChangePages, type LeadChangesArgs } from './services/lead-changes.service';
-import { slaStatusesOfLeads, type SlaCaseFigures } from './reports/sla-report';
 
 /**
  * Per-request batch loaders. Each batch is one `= ANY($1)` query read outside any transaction,
  * and results come back in key order. Keys are primitives (ids).
+ *
+ * The context carries them into the services, so they read entities only (the `loaders` layer,
+ * just above db): loaders that read through a service or a report belong to the resolvers
+ * (src/resolvers/request-loaders.ts).
  */
 export interface Loaders {
   campaign: DataLoader<string, Campaign | null>;
@@ -37,14 +37,10 @@ export interface Loaders {
   slaTerms: DataLoader<string, SlaTerms[]>;
   feedbackOfLead: DataLoader<string, Feedback[]>;
   targetPersonas: DataLoader<string, Persona[]>;
-  /** Each lead's latest case under every time SLA whose stage it entered, with its status now. */
-  slaStatuses: DataLoader<string, SlaCaseFigures[]>;
   /** A review's comments, oldest first. */
   reviewComments: DataLoader<string, ReviewComment[]>;
   /** A review's signatures, oldest first. */
   reviewAcknowledgements: DataLoader<string, ReviewAcknowledgement[]>;
-  /** A page of a lead's record of changes; one loader per distinct page arguments. */
-  leadChanges: (args: LeadChangesArgs) => DataLoader<string, Page<LeadChange>>;
   /** Latest activities of a lead; one loader per requested page size. */
   recentActivities: (limit: number) => DataLoader<string, Activity[]>;
 }
@@ -101,7 +97,6 @@ export function createLoaders(dataSource: DataSource): Loaders {
       `SELECT ${columnsOf(dataSource, FunnelStage, 's')} FROM funnel_stage s ORDER BY s.position`,
     ));
   const activityLoaders = new Map<number, DataLoader<string, Activity[]>>();
-  const changeLoaders = new Map<string, DataLoader<string, Page<LeadChange>>>();
   const persona = byId(dataSource, Persona, 'persona');
 
   return {
@@ -167,10 +162,6 @@ export function createLoaders(dataSource: DataSource): Loaders {
         group.map((row) => row.persona).sort((a, b) => a.name.localeCompare(b.name)),
       );
     }),
-    slaStatuses: new DataLoader(async (leadIds) => {
-      const byLead = await slaStatusesOfLeads(dataSource, leadIds);
-      return leadIds.map((id) => byLead.get(id) ?? []);
-    }),
     reviewComments: childrenOf(dataSource, ReviewComment, 'review_comment', 'review_id', 'reviewId', 'created_at'),
     reviewAcknowledgements: childrenOf(
       dataSource,
@@ -180,15 +171,6 @@ export function createLoaders(dataSource: DataSource): Loaders {
       'reviewId',
       'at',
     ),
-    leadChanges: (args) => {
-      const key = JSON.stringify([args.first, args.after ?? null, args.fields ?? null]);
-      let loader = changeLoaders.get(key);
-      if (!loader) {
-        loader = new DataLoader((leadIds) => leadChangePages(dataSource, leadIds, args));
-        changeLoaders.set(key, loader);
-      }
-      return loader;
-    },
     recentActivities: (limit) => {
       let loader = activityLoaders.get(limit);
       if (!loader) {

@@ -5,7 +5,7 @@ import {
   rebuildStaleStageTimes,
   stageTimesFresh,
 } from '../src/rollups/lead-facts';
-import { stagesWithNewNext } from '../src/reports/metric-helpers';
+import { stagesWithNewNext } from '../src/rollups/funnel-order';
 import { givenLead, gql, ok, startTestApp, type TestApp } from './helpers';
 
 /**

@@ -1,13 +1,16 @@
 import type { Context } from '../context';
 import type { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
-import { StageKind } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { enteredAtColumn } from '../rollups/lead-facts';
 import { Persona } from '../entities/persona.entity';
 import { User } from '../entities/user.entity';
 import { badInput } from '../schema/errors';
 import { assertExists } from '../services/references';
+import { bitOf, maskOf, nextStageOf, reachStages } from '../rollups/funnel-order';
+
+// The funnel's order (moved to rollups, where the services read it too), for the reports.
+export { bitOf, maskOf, nextStageOf, reachStages };
 
 /** Longest time range a report accepts. */
 export const MAX_RANGE_YEARS = 5;
@@ -38,40 +41,6 @@ export function assertRange(
 
 /** A bigint as a SQL literal; bit 63 of a mask is the sign bit of a PostgreSQL bigint. */
 export const bigintSql = (value: bigint): string => `(${BigInt.asIntN(64, value).toString()})::bigint`;
-
-export const bitOf = (stage: FunnelStage): bigint => 1n << BigInt(stage.slot);
-
-/**
- * The stages whose entry means a lead reached `stage`: the stage itself and, for an open or won
- * stage, every later open or won stage (a lead that skipped it still passed it). A lost stage is
- * reached only by entering it.
- */
-export function reachStages(stages: readonly FunnelStage[], stage: FunnelStage): FunnelStage[] {
-  if (stage.kind === StageKind.LOST) return [stage];
-  return stages.filter((other) => other.kind !== StageKind.LOST && other.position >= stage.position);
-}
-
-export const maskOf = (stages: readonly FunnelStage[]): bigint => stages.reduce((mask, s) => mask | bitOf(s), 0n);
-
-/** The stage an open stage converts to: the next open or won stage in funnel order. */
-export function nextStageOf(stages: readonly FunnelStage[], stage: FunnelStage): FunnelStage | undefined {
-  if (stage.kind !== StageKind.OPEN) return undefined;
-  return stages.find((other) => other.kind !== StageKind.LOST && other.position > stage.position);
-}
-
-/**
- * The stages (ids) whose time to the next stage means something else in `after` than in `before`
- * (two versions of the funnel, each in position order): their next stage, or the stages whose
- * entry reaches it, changed. Their lead_stage_time rows must be rebuilt; the others stand.
- */
-export function stagesWithNewNext(before: readonly FunnelStage[], after: readonly FunnelStage[]): string[] {
-  const target = (stages: readonly FunnelStage[], id: string): string => {
-    const stage = stages.find((s) => s.id === id);
-    const next = stage && nextStageOf(stages, stage);
-    return next ? maskOf(reachStages(stages, next)).toString() : 'none';
-  };
-  return after.filter((stage) => target(before, stage.id) !== target(after, stage.id)).map((stage) => stage.id);
-}
 
 /** SQL for the first time a lead of alias `f` reached `stage` (null when it never did). */
 export function firstReachSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): string {

@@ -37,6 +37,7 @@ import {
 import { createLead, getLeadOrThrow, listLeads, updateLead, upsertLead } from '../services/lead.service';
 import { moveLeadToStage } from '../services/lead-stage.service';
 import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from '../services/idempotency.service';
+import { leadChangesLoader } from './request-loaders';
 
 @ObjectType()
 export class LeadConnection extends Connection(Lead) {}
@@ -167,9 +168,9 @@ export class LeadResolver {
     @Ctx() ctx: Context,
     @Args(() => LeadChangesArgs) args: LeadChangesArgs,
   ): Promise<LeadChangeConnection> {
-    const page = await ctx.loaders
-      .leadChanges({ first: args.first, after: args.after, fields: args.fields })
-      .load(lead.id);
+    const page = await leadChangesLoader(ctx, { first: args.first, after: args.after, fields: args.fields }).load(
+      lead.id,
+    );
     return toConnection(LeadChangeConnection, page);
   }
 

@@ -44,6 +44,7 @@ import {
   type SlaReportFigures,
 } from '../reports/sla-report';
 import { listOpenSlaCases } from '../reports/sla-worklist';
+import { slaStatusLoader } from './request-loaders';
 
 function toFunnelReport(figures: FunnelReportFigures): FunnelReport {
   return {
@@ -221,6 +222,6 @@ export class LeadSlaResolver {
       'The lead’s latest case under every RESPONSE_TIME and FOLLOW_UP SLA (not archived) whose stage it has entered, with its status now; by SLA name. Each case is judged by the SLA’s terms in force when its clock started and belongs to the owner the lead had then.',
   })
   slaStatus(@Root() lead: Lead, @Ctx() ctx: Context): Promise<SlaCase[]> {
-    return ctx.loaders.slaStatuses.load(lead.id) as Promise<SlaCase[]>;
+    return slaStatusLoader(ctx).load(lead.id) as Promise<SlaCase[]>;
   }
 }

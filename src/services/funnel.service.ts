@@ -10,7 +10,7 @@ import { AppError, ErrorCode, badInput } from '../schema/errors';
 import { inTransaction } from './transaction';
 import { recordAudit } from './audit';
 import { markStageTimesStale } from '../rollups/lead-facts';
-import { stagesWithNewNext } from '../reports/metric-helpers';
+import { stagesWithNewNext } from '../rollups/funnel-order';
 
 export const DEFAULT_STAGE_KEY = 'lead';
 const STAGE_KEY = /^[a-z][a-z0-9_]{0,49}$/;

@@ -1,0 +1,113 @@
+// @ts-check
+/**
+ * The layering of docs/architecture.md, enforced by eslint-plugin-boundaries: every file under
+ * src/ belongs to one element type below (first pattern that matches), and an import is allowed
+ * only along an arrow listed in ARROWS. Anything not listed is an error, so a new folder or a
+ * wrong-way import fails `npm run lint`. test/layering.test.ts proves both directions.
+ */
+
+/** Element types, in the order their patterns are tried (first match wins). */
+export const ELEMENTS = [
+  // The composition root: process start, HTTP wiring, the release step, the schema build (which
+  // collects the resolvers) and the executor and request logging it installs.
+  {
+    type: 'server',
+    pattern: [
+      'src/main.ts',
+      'src/server.ts',
+      'src/dashboard.ts',
+      'src/release.ts',
+      'src/schema/build-schema.ts',
+      'src/schema/jit-executor.ts',
+      'src/observability/http-observability.ts',
+    ],
+  },
+  { type: 'cli', pattern: 'src/cli/**' },
+  { type: 'demo', pattern: 'src/demo/**' },
+  { type: 'web', pattern: 'src/web/**' },
+  { type: 'resolvers', pattern: 'src/resolvers/**' },
+  { type: 'jobs', pattern: 'src/jobs/**' },
+  { type: 'reports', pattern: 'src/reports/**' },
+  { type: 'services', pattern: 'src/services/**' },
+  { type: 'events', pattern: 'src/events/**' },
+  { type: 'rollups', pattern: 'src/rollups/**' },
+  { type: 'rules', pattern: 'src/rules/**' },
+  { type: 'auth', pattern: 'src/auth/**' },
+  { type: 'schema', pattern: 'src/schema/**' },
+  { type: 'loaders', pattern: 'src/loaders.ts' },
+  { type: 'context', pattern: 'src/context.ts' },
+  { type: 'observability', pattern: 'src/observability/**' },
+  { type: 'db', pattern: ['src/db/**', 'src/migrations/**'] },
+  { type: 'entities', pattern: 'src/entities/**' },
+  { type: 'config', pattern: ['src/config.ts', 'src/logger.ts'] },
+];
+
+/** What each element type may import (values and types), besides itself and packages. */
+export const ARROWS = {
+  config: [],
+  entities: [],
+  db: ['config', 'entities'],
+  observability: ['config', 'schema'],
+  // The request's shape: it names the loaders' and entities' types and nothing else.
+  context: ['entities', 'loaders'],
+  loaders: ['config', 'db', 'entities'],
+  schema: ['config', 'entities'],
+  auth: ['config', 'entities', 'db', 'context', 'schema', 'observability'],
+  rules: ['config', 'entities'],
+  rollups: ['config', 'entities', 'db'],
+  events: ['config', 'entities', 'db', 'context', 'schema', 'observability'],
+  services: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events'],
+  reports: ['config', 'entities', 'db', 'context', 'schema', 'observability', 'rollups', 'services'],
+  jobs: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events', 'services'],
+  resolvers: ['config', 'entities', 'context', 'loaders', 'schema', 'auth', 'observability', 'services', 'reports'],
+  demo: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'rules', 'rollups', 'events', 'services', 'reports', 'jobs'],
+  server: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events', 'services', 'reports', 'jobs', 'resolvers', 'demo'],
+  cli: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events', 'services', 'reports', 'jobs', 'resolvers', 'demo', 'server'],
+  web: [],
+};
+
+/**
+ * Type-only imports allowed beyond the arrows: the Context type (what every service receives
+ * first) may be named by the layers below the services that take a ctx, without importing any
+ * of its code.
+ */
+export const TYPE_ONLY_ARROWS = {
+  rollups: ['context'],
+  events: ['context'],
+};
+
+/**
+ * @param {import('eslint').ESLint.Plugin} boundaries
+ * @returns {import('eslint').Linter.Config}
+ */
+export function layering(boundaries) {
+  return {
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': ELEMENTS.map((element) => ({ ...element, mode: 'full' })),
+      'boundaries/include': ['src/**/*'],
+      // Patterns are full paths from the project root (some elements are single files), which is
+      // the 'full' mode; v7 names its successor partialMatch: false, which matches folders only.
+      'boundaries/legacy-warnings': false,
+      'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js', '.mjs'] } },
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          checkUnknownLocals: true,
+          message: 'layering: {{from.type}} may not import {{to.type}} (see docs/architecture.md#layout)',
+          policies: [
+            ...Object.entries(ARROWS).map(([from, to]) => ({
+              from: { element: { type: from } },
+              allow: { to: { element: { types: { anyOf: [from, ...to] } } } },
+            })),
+          ],
+        },
+      ],
+      'boundaries/no-unknown-files': 'error',
+    },
+  };
+}
