@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { config, configProblems, configProblemsMessage } from './config';
 import { createDataSource } from './db/data-source';
 import { openDatabase } from './db/database';
+import { afterMigrations } from './release';
 import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
 import { createApp } from './server';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${configProblemsMessage(problems)}\n`);
     process.exit(1);
   }
-  const database = await openDatabase({ migrate: config.migrateOnStart });
+  const database = await openDatabase({ migrate: config.migrateOnStart, afterMigrations });
   if (process.argv.includes('--demo') || config.seedDemo) {
     logger.info('seeding demo data (only into an empty database), the starter rules, SLAs and reviews');
     const demo = await seedDemoCompany(database.dataSource, { onlyIfEmpty: true });

@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { config } from '../src/config';
 import { createDataSource } from '../src/db/data-source';
 import { migrateDatabase } from '../src/db/database';
+import { afterMigrations } from '../src/release';
 import { embeddedAppUrl } from '../src/db/embedded-postgres';
 import { Role } from '../src/entities/enums';
 import { watchPublishedRules } from '../src/rules/rule-cache';
@@ -132,7 +133,7 @@ describe('PostgreSQL stopped and restarted under a steady load', () => {
     // A small pool, as under load every connection is in use when the server goes away.
     dataSource = createDataSource(url, { poolSize: 4 });
     await dataSource.initialize();
-    await migrateDatabase(dataSource, url);
+    await migrateDatabase(dataSource, url, afterMigrations);
     token = (await issueTokenFor(systemContext(dataSource), 'loader', Role.MARKETING)).token;
     app = await createApp(dataSource);
     // The connections of their own must survive the restart too, without an unhandled error.

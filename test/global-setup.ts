@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../src/db/data-source';
 import { migrateDatabase } from '../src/db/database';
+import { afterMigrations } from '../src/release';
 import { defaultTestDataDir, startEmbeddedPostgres } from '../src/db/embedded-postgres';
 
 /** A port nothing listens on now: another checkout's test run may hold a fixed one. */
@@ -52,6 +53,6 @@ export default async function globalSetup(): Promise<void> {
 
   const dataSource = createDataSource(url.toString(), { poolSize: 2 });
   await dataSource.initialize();
-  await migrateDatabase(dataSource, url.toString());
+  await migrateDatabase(dataSource, url.toString(), afterMigrations);
   await dataSource.destroy();
 }

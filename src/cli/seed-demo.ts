@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/database';
+import { afterMigrations } from '../release';
 import { seedDemoCompany } from './demo-company';
 
 /**
@@ -10,7 +11,7 @@ import { seedDemoCompany } from './demo-company';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'if-empty': { type: 'boolean', default: false } } });
   const started = Date.now();
-  const database = await openDatabase({ poolSize: 2 });
+  const database = await openDatabase({ poolSize: 2, afterMigrations });
   try {
     const demo = await seedDemoCompany(database.dataSource, { onlyIfEmpty: values['if-empty'] });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/database';
+import { afterMigrations } from '../release';
 import { Role } from '../entities/enums';
 import { createLoaders } from '../loaders';
 import { issueTokenFor } from '../services/user.service';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     process.stderr.write(`usage: npm run token -- --name NAME --role ${roles.join('|')} [--change-role]\n`);
     process.exit(2);
   }
-  const database = await openDatabase({ poolSize: 2 });
+  const database = await openDatabase({ poolSize: 2, afterMigrations });
   try {
     const { token, user, created, roleChangedFrom } = await issueTokenFor(
       { requestId: 'cli', user: null, dataSource: database.dataSource, loaders: createLoaders(database.dataSource) },

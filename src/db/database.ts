@@ -3,19 +3,28 @@ import { config, configProblems, configProblemsMessage } from '../config';
 import { logger } from '../logger';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { backfillLeadFacts } from '../rollups/lead-facts';
-import { installJobQueue } from '../services/rescore.service';
 
 /** Held while one process migrates; others wait for it, then find nothing left to do. */
 const MIGRATION_LOCK = "hashtext('smarketing.migrations')";
 
 /**
- * The release step: applies pending migrations, installs pg-boss's schema and queues, and builds
- * missing rollups, all under one PostgreSQL advisory lock, so processes started at the same
- * moment (replicas, `npm run migrate` beside a running server) take turns and each step runs once.
- * The lock is polled rather than awaited so that no statement timeout cuts the wait short.
+ * The rest of the release step, run after the migrations under the same lock: installing the job
+ * queue and building missing rollups belong to layers above this one, so src/release.ts supplies
+ * them (`afterMigrations`) and every caller passes it; the type makes forgetting it impossible.
  */
-export async function migrateDatabase(dataSource: DataSource, url: string): Promise<string[]> {
+export type AfterMigrations = (dataSource: DataSource, url: string) => Promise<void>;
+
+/**
+ * The release step: applies pending migrations, then `afterMigrations` (pg-boss's schema and
+ * queues, missing rollups), all under one PostgreSQL advisory lock, so processes started at the
+ * same moment (replicas, `npm run migrate` beside a running server) take turns and each step runs
+ * once. The lock is polled rather than awaited so that no statement timeout cuts the wait short.
+ */
+export async function migrateDatabase(
+  dataSource: DataSource,
+  url: string,
+  afterMigrations: AfterMigrations,
+): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
@@ -31,9 +40,7 @@ export async function migrateDatabase(dataSource: DataSource, url: string): Prom
       logger.info('migrating the database');
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
-      await installJobQueue(url);
-      // Leads that predate the metric rollups (or were bulk-loaded) get theirs now.
-      await backfillLeadFacts(dataSource);
+      await afterMigrations(dataSource, url);
       return applied.map((m) => m.name);
     } finally {
       await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
@@ -55,7 +62,11 @@ export interface Database {
  * schema up to date (`migrateDatabase`) unless `migrate` is false; then it refuses to go on when
  * migrations are pending, since the release step has not run.
  */
-export async function openDatabase(options: { migrate?: boolean; poolSize?: number } = {}): Promise<Database> {
+export async function openDatabase(options: {
+  migrate?: boolean;
+  poolSize?: number;
+  afterMigrations: AfterMigrations;
+}): Promise<Database> {
   // The CLI commands start here: a bad setting stops them before any connection, as it stops main.ts.
   const problems = configProblems();
   if (problems.length > 0) throw new Error(configProblemsMessage(problems));
@@ -71,7 +82,7 @@ export async function openDatabase(options: { migrate?: boolean; poolSize?: numb
   try {
     await dataSource.initialize();
     if (options.migrate !== false) {
-      await migrateDatabase(dataSource, url);
+      await migrateDatabase(dataSource, url, options.afterMigrations);
     } else if (await dataSource.showMigrations()) {
       throw new Error(
         'The database has migrations pending and MIGRATE_ON_START=false: run the release step (`npm run migrate`) first',
