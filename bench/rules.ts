@@ -6,7 +6,7 @@ import {
   STARTER_QUALIFICATION_TESTS,
   STARTER_SCORING_RULES,
   STARTER_SCORING_TESTS,
-} from '../src/cli/starter-rules';
+} from '../src/demo/starter-rules';
 import type { Context } from '../src/context';
 import { Role, RuleSetKind } from '../src/entities/enums';
 import { createLoaders } from '../src/loaders';

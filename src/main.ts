@@ -8,7 +8,7 @@ import { afterMigrations } from './release';
 import { takeOverShutdownSignals } from './db/embedded-postgres';
 import { logger } from './logger';
 import { createApp } from './server';
-import { seedDemoCompany } from './cli/demo-company';
+import { seedDemoCompany } from './demo/demo-company';
 import { startMetricsServer } from './observability/http-observability';
 import { watchPublishedRules } from './rules/rule-cache';
 import { closeRulePool, warmRulePool } from './rules/rule-pool';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { DEMO_SLAS } from '../src/cli/demo-agreements';
-import { seedDemoCompany } from '../src/cli/demo-company';
-import { MAX_DEAL_SEATS } from '../src/cli/demo-story';
+import { DEMO_SLAS } from '../src/demo/demo-agreements';
+import { seedDemoCompany } from '../src/demo/demo-company';
+import { MAX_DEAL_SEATS } from '../src/demo/demo-story';
 import { Role } from '../src/entities/enums';
 import { gql, ok, startTestApp, type TestApp } from './helpers';
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/database';
 import { afterMigrations } from '../release';
-import { seedDemoCompany } from './demo-company';
+import { seedDemoCompany } from '../demo/demo-company';
 
 /**
  * `npm run seed:demo [-- --if-empty]`: fills the database with the demo company. Without
