@@ -56,13 +56,98 @@ export const ARROWS = {
   rules: ['config', 'entities'],
   rollups: ['config', 'entities', 'db'],
   events: ['config', 'entities', 'db', 'context', 'schema', 'observability'],
-  services: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events'],
+  services: [
+    'config',
+    'entities',
+    'db',
+    'context',
+    'loaders',
+    'schema',
+    'auth',
+    'observability',
+    'rules',
+    'rollups',
+    'events',
+  ],
   reports: ['config', 'entities', 'db', 'context', 'schema', 'observability', 'rollups', 'services'],
-  jobs: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events', 'services'],
-  resolvers: ['config', 'entities', 'context', 'loaders', 'schema', 'auth', 'observability', 'services', 'reports'],
-  demo: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'rules', 'rollups', 'events', 'services', 'reports', 'jobs'],
-  server: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events', 'services', 'reports', 'jobs', 'resolvers', 'demo'],
-  cli: ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'rollups', 'events', 'services', 'reports', 'jobs', 'resolvers', 'demo', 'server'],
+  jobs: [
+    'config',
+    'entities',
+    'db',
+    'context',
+    'loaders',
+    'schema',
+    'auth',
+    'observability',
+    'rules',
+    'rollups',
+    'events',
+    'services',
+  ],
+  resolvers: [
+    'config',
+    'entities',
+    'context',
+    'loaders',
+    'schema',
+    'auth',
+    'observability',
+    'rules',
+    'services',
+    'reports',
+  ],
+  demo: [
+    'config',
+    'entities',
+    'db',
+    'context',
+    'loaders',
+    'schema',
+    'auth',
+    'rules',
+    'rollups',
+    'events',
+    'services',
+    'reports',
+    'jobs',
+  ],
+  server: [
+    'config',
+    'entities',
+    'db',
+    'context',
+    'loaders',
+    'schema',
+    'auth',
+    'observability',
+    'rules',
+    'rollups',
+    'events',
+    'services',
+    'reports',
+    'jobs',
+    'resolvers',
+    'demo',
+  ],
+  cli: [
+    'config',
+    'entities',
+    'db',
+    'context',
+    'loaders',
+    'schema',
+    'auth',
+    'observability',
+    'rules',
+    'rollups',
+    'events',
+    'services',
+    'reports',
+    'jobs',
+    'resolvers',
+    'demo',
+    'server',
+  ],
   web: [],
 };
 
@@ -72,9 +157,22 @@ export const ARROWS = {
  * of its code.
  */
 export const TYPE_ONLY_ARROWS = {
+  observability: ['context'],
   rollups: ['context'],
   events: ['context'],
 };
+
+/**
+ * TEMPORARY, to be removed by the lead when branch `rollups` merges: src/rollups/lead-facts.ts
+ * still calls managerOf from the context (its rewrite on that branch drops the import). Nothing
+ * else in rollups may import the context's code.
+ */
+export const TEMPORARY_EXCEPTIONS = [
+  {
+    from: { element: { type: 'rollups', fileInternalPath: 'lead-facts.ts' } },
+    allow: { to: { element: { type: 'context' } } },
+  },
+];
 
 /**
  * @param {import('eslint').ESLint.Plugin} boundaries
@@ -104,6 +202,11 @@ export function layering(boundaries) {
               from: { element: { type: from } },
               allow: { to: { element: { types: { anyOf: [from, ...to] } } } },
             })),
+            ...Object.entries(TYPE_ONLY_ARROWS).map(([from, to]) => ({
+              from: { element: { type: from } },
+              allow: { to: { element: { types: { anyOf: to } } }, dependency: { kind: 'type' } },
+            })),
+            ...TEMPORARY_EXCEPTIONS,
           ],
         },
       ],
