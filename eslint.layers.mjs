@@ -42,112 +42,44 @@ export const ELEMENTS = [
   { type: 'config', pattern: ['src/config.ts', 'src/logger.ts'] },
 ];
 
-/** What each element type may import (values and types), besides itself and packages. */
+/** The foundation every layer from the auth up may use. */
+const BASE = ['config', 'entities', 'db', 'context', 'loaders', 'schema', 'auth', 'observability'];
+/** The layers the services call (they know neither GraphQL resolvers nor services). */
+const UNDER_SERVICES = ['rules', 'rollups', 'events'];
+
+/**
+ * What each element type may import (values and types), besides itself and packages: the arrows
+ * server -> resolvers -> (reports ->) services -> (rules, rollups, events) -> entities/db, with
+ * jobs beside the resolvers (above the services, reading no report), and the CLI on top.
+ */
+// prettier-ignore
 export const ARROWS = {
   config: [],
   entities: [],
   db: ['config', 'entities'],
   observability: ['config', 'schema'],
-  // The request's shape: it names the loaders' and entities' types and nothing else.
+  // The request's shape: it names the entities' and the entity loaders' types, nothing else.
   context: ['entities', 'loaders'],
+  // The entity loaders the context carries into the services: reads of entities only.
   loaders: ['config', 'db', 'entities'],
+  // Inputs, object and metric types, errors, connections (the schema build is `server`).
   schema: ['config', 'entities'],
   auth: ['config', 'entities', 'db', 'context', 'schema', 'observability'],
+  // A library the services call: no GraphQL, no context, no database.
   rules: ['config', 'entities'],
   rollups: ['config', 'entities', 'db'],
   events: ['config', 'entities', 'db', 'context', 'schema', 'observability'],
-  services: [
-    'config',
-    'entities',
-    'db',
-    'context',
-    'loaders',
-    'schema',
-    'auth',
-    'observability',
-    'rules',
-    'rollups',
-    'events',
-  ],
-  reports: ['config', 'entities', 'db', 'context', 'schema', 'observability', 'rollups', 'services'],
-  jobs: [
-    'config',
-    'entities',
-    'db',
-    'context',
-    'loaders',
-    'schema',
-    'auth',
-    'observability',
-    'rules',
-    'rollups',
-    'events',
-    'services',
-  ],
-  resolvers: [
-    'config',
-    'entities',
-    'context',
-    'loaders',
-    'schema',
-    'auth',
-    'observability',
-    'rules',
-    'services',
-    'reports',
-  ],
-  demo: [
-    'config',
-    'entities',
-    'db',
-    'context',
-    'loaders',
-    'schema',
-    'auth',
-    'rules',
-    'rollups',
-    'events',
-    'services',
-    'reports',
-    'jobs',
-  ],
-  server: [
-    'config',
-    'entities',
-    'db',
-    'context',
-    'loaders',
-    'schema',
-    'auth',
-    'observability',
-    'rules',
-    'rollups',
-    'events',
-    'services',
-    'reports',
-    'jobs',
-    'resolvers',
-    'demo',
-  ],
-  cli: [
-    'config',
-    'entities',
-    'db',
-    'context',
-    'loaders',
-    'schema',
-    'auth',
-    'observability',
-    'rules',
-    'rollups',
-    'events',
-    'services',
-    'reports',
-    'jobs',
-    'resolvers',
-    'demo',
-    'server',
-  ],
+  services: [...BASE, ...UNDER_SERVICES],
+  // Read-only SQL; they may call services (stage lists, references) but no service calls them.
+  reports: [...BASE, 'rollups', 'services'],
+  jobs: [...BASE, ...UNDER_SERVICES, 'services'],
+  // Thin: no database (they call a service or a report); their own loaders (request-loaders.ts)
+  // read the reports; the rules' fact catalog is served as it is.
+  resolvers: ['config', 'entities', 'context', 'loaders', 'schema', 'auth', 'observability', 'rules', 'services', 'reports'],
+  demo: [...BASE, ...UNDER_SERVICES, 'services', 'reports', 'jobs'],
+  server: [...BASE, ...UNDER_SERVICES, 'services', 'reports', 'jobs', 'resolvers', 'demo'],
+  cli: [...BASE, ...UNDER_SERVICES, 'services', 'reports', 'jobs', 'resolvers', 'demo', 'server'],
+  // The browser's bundle: nothing of the server.
   web: [],
 };
 

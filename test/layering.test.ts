@@ -71,6 +71,12 @@ const WRONG_WAY: Array<[from: string, text: string]> = [
     `import { backfillLeadFacts } from '../rollups/lead-facts';\nexport const probe = backfillLeadFacts;\n`,
   ],
   ['src/main.ts', `import './cli/seed-demo';\n`],
+  // Type-only imports follow the same arrows (only the Context type has wider ones).
+  [
+    'src/services/layering-probe.ts',
+    `import type { SlaReportFigures } from '../reports/sla-report';\nexport type Probe = SlaReportFigures;\n`,
+  ],
+  ['src/resolvers/layering-probe.ts', `import { selectRows } from '../db/select';\nexport const probe = selectRows;\n`],
   // Folders that do not exist yet are covered already.
   [
     'src/events/layering-probe.ts',
