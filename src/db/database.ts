@@ -4,7 +4,7 @@ import { logger } from '../logger';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { backfillLeadFacts } from '../rollups/lead-facts';
-import { installJobQueue } from '../services/rescore.service';
+import { installJobQueue } from '../jobs/job-queue';
 
 /** Held while one process migrates; others wait for it, then find nothing left to do. */
 const MIGRATION_LOCK = "hashtext('smarketing.migrations')";
