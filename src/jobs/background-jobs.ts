@@ -21,5 +21,7 @@ export function backgroundJobs(): JobDefinition[] {
     ),
     // A funnel edit marks the stored times to next stage stale; this pass rebuilds them.
     every('stage-times', config.jobs.stageTimesSeconds, ({ dataSource }) => rebuildStaleStageTimes(dataSource)),
+    // The rollup delta fold (issue 12) goes here the same way, with its interval in config.jobs:
+    // every('rollup-fold', config.jobs.rollupFoldSeconds, ({ dataSource }) => foldRollupDeltas(dataSource)),
   ];
 }
