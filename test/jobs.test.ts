@@ -86,10 +86,11 @@ test('with two processes, each scheduled job runs once per tick, and no job has 
       samples.push(rows);
       return rows;
     },
-    (rows) => ticks(rows) >= 2,
+    // At least 30 s too, so the chain has run many times (the first tick may come at once).
+    (rows) => ticks(rows) >= 2 && Date.now() - since.getTime() >= 30_000,
     150_000,
   );
-  expect(ticks(last)).toBe(2);
+  expect(ticks(last)).toBeGreaterThanOrEqual(2);
 
   // At no sampled instant did a queue hold two queued or two active copies of one job.
   for (const rows of samples) {
@@ -131,7 +132,7 @@ test('with two processes, each scheduled job runs once per tick, and no job has 
     const runs = final
       .filter((row) => row.name === name && row.started && row.completed)
       .sort((a, b) => +new Date(a.started!) - +new Date(b.started!));
-    if (name === 'stage-times') expect(runs.length).toBeGreaterThan(20);
+    if (name === 'stage-times') expect(runs.length).toBeGreaterThan(10);
     for (let i = 1; i < runs.length; i += 1) {
       expect(+new Date(runs[i]!.started!)).toBeGreaterThanOrEqual(+new Date(runs[i - 1]!.completed!));
     }
