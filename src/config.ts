@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseExpression } from 'cron-parser';
 import { z } from 'zod';
 
 /** The one typed view of the environment. Read once; everything else imports `config`. */
@@ -58,6 +59,23 @@ export interface Config {
   requestLog: boolean;
   /** What rule work may cost: worker threads, time budgets, rule-set cost and explanation size. */
   ruleWork: RuleWorkLimits;
+  /** When the background jobs run (src/jobs/background-jobs.ts). */
+  jobs: JobSchedules;
+}
+
+export interface JobSchedules {
+  /** Cron (five fields, UTC) of the daily re-score of every lead. */
+  rescoreDailyCron: string;
+  /** Cron of the sweep that sends re-score jobs a crash or a CLI left unfinished. */
+  rescoreRequeueCron: string;
+  /** Cron of the sweep that deletes idempotency keys past their 24 h. */
+  idempotencySweepCron: string;
+  /** Seconds between the end of one stage-time pass and the start of the next. */
+  stageTimesSeconds: number;
+  /** How often one process checks the cron schedules (pg-boss: 1 to 45 s). */
+  cronCheckSeconds: number;
+  /** How often each process polls a queue for jobs. */
+  pollSeconds: number;
 }
 
 export interface RuleWorkLimits {
@@ -126,7 +144,7 @@ const knownVariables = new Set<string>(['NODE_ENV']);
 const invalidValues: string[] = [];
 
 /** Unknown variables with these prefixes are refused: they can only be a typo of one of ours. */
-export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_'];
+export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_', 'JOBS_'];
 
 function fromEnv<T>(name: string, schema: z.ZodType<T>, fallback: T, options: { secret?: boolean } = {}): T {
   knownVariables.add(name);
@@ -174,6 +192,26 @@ function optionalStringFromEnv(
 
 function enumFromEnv<T extends string>(name: string, values: readonly [T, ...T[]], fallback: T): T {
   return fromEnv(name, z.enum(values, { message: `must be one of ${values.join(', ')}` }), fallback);
+}
+
+/** A cron expression of five fields (minute hour day-of-month month day-of-week), as pg-boss takes it. */
+function cronFromEnv(name: string, fallback: string): string {
+  const schema = z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        if (value.split(/\s+/).length !== 5) return false;
+        try {
+          parseExpression(value, { tz: 'UTC' });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be a cron expression of five fields, e.g. "0 3 * * *"' },
+    );
+  return fromEnv(name, schema, fallback);
 }
 
 function booleanFromEnv(name: string, fallback: boolean): boolean {
@@ -287,5 +325,13 @@ export const config: Config = {
     explanationMaxBytes: intFromEnv('EXPLANATION_MAX_BYTES', 16384),
     rescoreRetryLimit: intFromEnv('RESCORE_RETRY_LIMIT', 3),
     rescoreRetryDelaySeconds: intFromEnv('RESCORE_RETRY_DELAY_SECONDS', 5),
+  },
+  jobs: {
+    rescoreDailyCron: cronFromEnv('JOBS_RESCORE_DAILY_CRON', '0 3 * * *'),
+    rescoreRequeueCron: cronFromEnv('JOBS_RESCORE_REQUEUE_CRON', '* * * * *'),
+    idempotencySweepCron: cronFromEnv('JOBS_IDEMPOTENCY_SWEEP_CRON', '17 * * * *'),
+    stageTimesSeconds: intFromEnv('JOBS_STAGE_TIMES_SECONDS', 5, { min: 1, max: 3600 }),
+    cronCheckSeconds: intFromEnv('JOBS_CRON_CHECK_SECONDS', 30, { min: 1, max: 45 }),
+    pollSeconds: intFromEnv('JOBS_POLL_SECONDS', 2, { min: 1, max: 60 }),
   },
 };

@@ -12,9 +12,7 @@ import { seedDemoCompany } from './demo/demo-company';
 import { startMetricsServer } from './observability/http-observability';
 import { watchPublishedRules } from './rules/rule-cache';
 import { closeRulePool, warmRulePool } from './rules/rule-pool';
-import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
-import { watchStageTimes } from './rollups/lead-facts';
-import { startJobQueue } from './services/rescore.service';
+import { startJobs } from './jobs/start-jobs';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -40,16 +38,8 @@ async function main(): Promise<void> {
   const stopWatchingRules = await watchPublishedRules(database.dataSource, database.url);
   // A rule worker thread is started now, so the first validation does not wait for it.
   await warmRulePool(config.ruleWork.workerThreads);
-  const stopJobs = await startJobQueue(database.dataSource, database.url);
-  // A funnel edit marks the stored times to next stage stale; they are rebuilt in the background.
-  const stopStageTimes = watchStageTimes(database.dataSource);
-  // Idempotency keys are kept 24 h; the sweep forgets older ones.
-  const purge = setInterval(() => {
-    purgeExpiredIdempotencyKeys(database.dataSource).catch((error: unknown) =>
-      logger.warn({ err: error }, 'idempotency key sweep failed'),
-    );
-  }, 3600_000);
-  purge.unref();
+  // Every background job and schedule (re-scores, sweeps, the stage-time pass): src/jobs.
+  const stopJobs = await startJobs(database.dataSource, database.url);
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const metricsServer =
     config.metricsEnabled && config.metricsPort > 0
@@ -80,11 +70,9 @@ async function main(): Promise<void> {
       // Time for a load balancer to see it before the listening socket closes.
       if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       await apollo.stop(); // stops accepting, waits for in-flight requests (drain plugin)
-      clearInterval(purge);
       await stopJobs(); // lets a running re-score chunk finish; the job resumes on the next start
       await stopWatchingRules();
       await closeRulePool();
-      await stopStageTimes();
       if (readDataSource?.isInitialized) await readDataSource.destroy();
       await database.close();
       metricsServer?.close();

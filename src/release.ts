@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { backfillLeadFacts } from './rollups/lead-facts';
-import { installJobQueue } from './services/rescore.service';
+import { installJobQueue } from './jobs/job-queue';
 
 /**
  * The release step after the migrations, under the same migration lock (`migrateDatabase` in

@@ -92,4 +92,28 @@ describe('configuration checked at start', () => {
     expect(stderr).not.toContain('hunter2');
     expect(stderr).not.toMatch(/embedded PostgreSQL/);
   }, 90_000);
+
+  test('the background job schedules: a bad cron, an out-of-range interval and an unknown JOBS_ variable, in one message', async () => {
+    const database = await countingPort();
+    try {
+      const { code, stderr } = await runServer({
+        DATABASE_URL: `postgres://app:pw@127.0.0.1:${database.port}/smarketing`,
+        JOBS_RESCORE_DAILY_CRON: '0 3 * *',
+        JOBS_IDEMPOTENCY_SWEEP_CRON: '61 * * * *',
+        JOBS_CRON_CHECK_SECONDS: '60',
+        JOBS_STAGE_TIMES_SECONDS: '0',
+        JOBS_STAGE_TIME_SECONDS: '5',
+      });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/Invalid configuration \(5 problems\)/);
+      expect(stderr).toMatch(/JOBS_RESCORE_DAILY_CRON="0 3 \* \*": must be a cron expression of five fields/);
+      expect(stderr).toMatch(/JOBS_IDEMPOTENCY_SWEEP_CRON="61 \* \* \* \*": must be a cron expression of five fields/);
+      expect(stderr).toMatch(/JOBS_CRON_CHECK_SECONDS="60": must be at most 45/);
+      expect(stderr).toMatch(/JOBS_STAGE_TIMES_SECONDS="0": must be at least 1/);
+      expect(stderr).toMatch(/JOBS_STAGE_TIME_SECONDS: unknown variable/);
+      expect(database.connections()).toBe(0);
+    } finally {
+      await database.close();
+    }
+  }, 90_000);
 });

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { config } from '../src/config';
 import { Role } from '../src/entities/enums';
 import { createApp } from '../src/server';
-import { runRescoreJob, startJobQueue } from '../src/services/rescore.service';
+import { startJobs } from '../src/jobs/start-jobs';
+import { runRescoreJob } from '../src/services/rescore.service';
 import { issueTokenFor } from '../src/services/user.service';
 import {
   SCORE_RULE,
@@ -382,7 +383,7 @@ describe('re-score jobs', () => {
     config.ruleWork.rescoreRetryDelaySeconds = 1;
     // Jobs the other tests queued without a queue running are not this test's business.
     await t.dataSource.query(`UPDATE rescore_job SET status = 'DONE' WHERE status IN ('QUEUED', 'RUNNING')`);
-    const stopQueue = await startJobQueue(t.dataSource, t.url);
+    const stopQueue = await startJobs(t.dataSource, t.url);
     try {
       await givenLead(t, { country: 'DE', companySize: 500 });
       // Every chunk runs past a 1 ms budget: each attempt fails the same way (the heaviest allowed

@@ -12,7 +12,7 @@ import { afterMigrations } from '../src/release';
 import { embeddedAppUrl } from '../src/db/embedded-postgres';
 import { Role } from '../src/entities/enums';
 import { watchPublishedRules } from '../src/rules/rule-cache';
-import { startJobQueue } from '../src/services/rescore.service';
+import { startJobs } from '../src/jobs/start-jobs';
 import { issueTokenFor } from '../src/services/user.service';
 import { createApp, type App } from '../src/server';
 import { freePort } from './global-setup';
@@ -138,7 +138,7 @@ describe('PostgreSQL stopped and restarted under a steady load', () => {
     app = await createApp(dataSource);
     // The connections of their own must survive the restart too, without an unhandled error.
     stops.push(await watchPublishedRules(dataSource, url, 1000));
-    stops.push(await startJobQueue(dataSource, url));
+    stops.push(await startJobs(dataSource, url));
   }, 120_000);
 
   afterAll(async () => {

@@ -53,13 +53,15 @@ test('two processes started at the same moment on an empty database both come up
   );
   expect(applied).toHaveLength(files.length);
   expect(applied.every((row) => row.times === 1)).toBe(true);
-  // pg-boss's own schema was installed once too (two installs at once deadlock), with its queues.
+  // pg-boss's own schema was installed once too (two installs at once deadlock), and each process's
+  // start created the queues (stately: see test/jobs.test.ts) without tripping over the other's.
   const [version] = await dataSource.query('SELECT count(*)::int AS n FROM pgboss.version');
   expect(version.n).toBe(1);
   const queues = await dataSource.query("SELECT name, policy FROM pgboss.queue WHERE name LIKE 'rescore%' ORDER BY 1");
   expect(queues).toEqual([
     { name: 'rescore', policy: 'stately' },
-    { name: 'rescore-daily', policy: 'standard' },
+    { name: 'rescore-daily', policy: 'stately' },
+    { name: 'rescore-requeue', policy: 'stately' },
   ]);
 });
 

@@ -1,4 +1,3 @@
-import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import { config } from '../config';
 import type { Context } from '../context';
@@ -7,21 +6,19 @@ import { RescoreJobStatus } from '../entities/enums';
 import { RescoreJob } from '../entities/rescore-job.entity';
 import { createLoaders } from '../loaders';
 import { logger } from '../logger';
-import { reportQueueDepths, rescoredLeads } from '../observability/metrics';
+import { rescoredLeads } from '../observability/metrics';
+import { enqueue } from '../jobs/job-queue';
 import { assertId } from './references';
 import { loadScoringInput, scoreLoaded } from './scoring.service';
 import { inTransaction } from './transaction';
 import { badInput, notFound } from '../schema/errors';
 
-const QUEUE = 'rescore';
-const DAILY_QUEUE = 'rescore-daily';
+/** The pg-boss queue of re-score jobs (src/jobs/background-jobs.ts works it). */
+export const RESCORE_QUEUE = 'rescore';
 export const RESCORE_CHUNK = 1000;
 
-/** The PostgreSQL-backed queue (pg-boss) of this process, when it runs background work. */
-let boss: PgBoss | undefined;
-
 /** pg-boss retries a failed run a bounded number of times (RESCORE_RETRY_LIMIT), then stops. */
-function retryOptions(): { retryLimit: number; retryDelay: number } {
+export function rescoreRetryOptions(): { retryLimit: number; retryDelay: number } {
   return { retryLimit: config.ruleWork.rescoreRetryLimit, retryDelay: config.ruleWork.rescoreRetryDelaySeconds };
 }
 
@@ -41,19 +38,12 @@ export async function createRescoreJob(
 ): Promise<RescoreJob> {
   const repo = repositoryOf(tx, RescoreJob);
   const job = await repo.save(repo.create({ reason, ruleSetVersionId, status: RescoreJobStatus.QUEUED }));
-  if (boss) {
-    const runner = managerOf(tx).queryRunner!;
-    await boss.send(
-      QUEUE,
-      { jobId: job.id },
-      {
-        ...retryOptions(),
-        expireInSeconds: 15 * 60,
-        singletonKey: job.id,
-        db: { executeSql: async (text, values) => ({ rows: (await runner.query(text, values, true)).records }) },
-      },
-    );
-  }
+  await enqueue(
+    managerOf(tx).queryRunner!,
+    RESCORE_QUEUE,
+    { jobId: job.id },
+    { ...rescoreRetryOptions(), expireInSeconds: 15 * 60, singletonKey: job.id },
+  );
   return job;
 }
 
@@ -265,90 +255,4 @@ async function runRescoreJobHoldingLock(
     throw error;
   }
   return jobs.findOneByOrFail({ id: jobId });
-}
-
-/** How pg-boss is reached; `migrate` installs or upgrades its schema. */
-function jobQueue(url: string, options: { migrate: boolean; max?: number }): PgBoss {
-  return new PgBoss({
-    connectionString: url,
-    max: options.max ?? 3,
-    application_name: 'smarketing-api-jobs',
-    migrate: options.migrate,
-  });
-}
-
-/**
- * Installs (or upgrades) pg-boss's schema and our queues. Part of the release step: it runs under
- * the migration lock, because two processes installing pg-boss's schema at the same moment
- * deadlock. The re-score queue is `stately`: pg-boss's unique index allows one queued and one
- * active copy per re-score job, whichever process sends it.
- */
-export async function installJobQueue(url: string): Promise<void> {
-  const queue = jobQueue(url, { migrate: true, max: 1 });
-  queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
-  await queue.start();
-  try {
-    await queue.createQueue(QUEUE, { name: QUEUE, policy: 'stately' });
-    // Databases made before the policy existed: the queue's policy applies to jobs sent from now on.
-    await queue.updateQueue(QUEUE, { name: QUEUE, policy: 'stately' });
-    await queue.createQueue(DAILY_QUEUE);
-  } finally {
-    await queue.stop({ graceful: false, wait: true });
-  }
-}
-
-/**
- * Starts the queue in this process: workers for re-score jobs (one at a time per process), the
- * daily re-score that keeps time-based facts true, and a sweep that re-queues jobs a crash left
- * QUEUED or RUNNING. pg-boss keeps its own tables in the `pgboss` schema of the same database.
- */
-export async function startJobQueue(dataSource: DataSource, url: string): Promise<() => Promise<void>> {
-  const stopping = new AbortController();
-  // The schema and queues were installed by the release step (installJobQueue, under the lock).
-  const queue = jobQueue(url, { migrate: false });
-  queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
-  await queue.start();
-  boss = queue;
-  reportQueueDepths(async () => ({
-    [QUEUE]: (await queue.getQueueSize(QUEUE)) ?? 0,
-    [DAILY_QUEUE]: (await queue.getQueueSize(DAILY_QUEUE)) ?? 0,
-  }));
-  await queue.work<{ jobId: string }>(QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
-    if (!job) return;
-    const result = await runRescoreJob(dataSource, job.data.jobId, RESCORE_CHUNK, stopping.signal);
-    if (result.status === RescoreJobStatus.DONE) {
-      logger.info({ jobId: result.id, total: result.total, changed: result.changed }, 're-score finished');
-    }
-  });
-  await queue.work(DAILY_QUEUE, async () => {
-    await inTransaction(systemContext(dataSource), (tx) => createRescoreJob(tx, 'daily', null));
-  });
-  await queue.schedule(DAILY_QUEUE, '0 3 * * *', {}, { tz: 'UTC' });
-  // Jobs a crash left unfinished, or queued by a process without a queue (a CLI): picked up at
-  // start and then every 30 s. A job that pg-boss already holds (queued, retrying or running in
-  // some process) is left alone; pg-boss offers no lookup by singleton key, so its table is read.
-  const sweep = async (): Promise<void> => {
-    const unfinished = await dataSource.query<Array<{ id: string }>>(
-      `SELECT r.id FROM rescore_job r
-        WHERE r.status IN ('QUEUED', 'RUNNING')
-          AND NOT EXISTS (SELECT 1 FROM pgboss.job j
-                           WHERE j.name = $1 AND j.singleton_key = r.id::text AND j.state < 'completed')`,
-      [QUEUE],
-    );
-    for (const job of unfinished) {
-      await queue.send(QUEUE, { jobId: job.id }, { ...retryOptions(), singletonKey: job.id });
-    }
-  };
-  await sweep();
-  const timer = setInterval(() => {
-    sweep().catch((error: unknown) => logger.warn({ err: error }, 're-score sweep failed'));
-  }, 30_000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    boss = undefined;
-    reportQueueDepths(undefined);
-    stopping.abort(); // a running job ends after the chunk in hand
-    await queue.stop({ graceful: true, timeout: 10_000, wait: true });
-  };
 }

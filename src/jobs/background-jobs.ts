@@ -1,0 +1,27 @@
+import { config } from '../config';
+import { rebuildStaleStageTimes } from '../rollups/lead-facts';
+import { purgeExpiredIdempotencyKeys } from '../services/idempotency.service';
+import { RESCORE_QUEUE, rescoreRetryOptions } from '../services/rescore.service';
+import { every, onCron, onDemand, type JobDefinition } from './job-definition';
+import { queueDailyRescore, requeueUnfinishedRescoreJobs, runQueuedRescore } from './rescore-jobs';
+
+/**
+ * Every queue of background work, and when it runs: one line each. `startJobs` creates the queues
+ * with their policies, registers the schedules and works them in every server process; pg-boss
+ * makes each job run once for the whole system. See job-definition.ts for the three shapes.
+ */
+export function backgroundJobs(): JobDefinition[] {
+  return [
+    // A publish or rollback sends one per re-score job (singleton key: the job id).
+    onDemand(RESCORE_QUEUE, runQueuedRescore, rescoreRetryOptions()),
+    onCron('rescore-daily', config.jobs.rescoreDailyCron, queueDailyRescore),
+    onCron('rescore-requeue', config.jobs.rescoreRequeueCron, requeueUnfinishedRescoreJobs, { atStart: true }),
+    onCron('idempotency-sweep', config.jobs.idempotencySweepCron, ({ dataSource }) =>
+      purgeExpiredIdempotencyKeys(dataSource),
+    ),
+    // A funnel edit marks the stored times to next stage stale; this pass rebuilds them.
+    every('stage-times', config.jobs.stageTimesSeconds, ({ dataSource }) => rebuildStaleStageTimes(dataSource)),
+    // The rollup delta fold (issue 12) goes here the same way, with its interval in config.jobs:
+    // every('rollup-fold', config.jobs.rollupFoldSeconds, ({ dataSource }) => foldRollupDeltas(dataSource)),
+  ];
+}
