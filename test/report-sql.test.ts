@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../src/db/data-source';
 import { sql, type SQL } from '../src/db/fragments';
-import { SlaKind, SlaPeriod, StageKind } from '../src/entities/enums';
+import { CampaignChannel, SlaKind, SlaPeriod, StageKind } from '../src/entities/enums';
 import type { FunnelStage } from '../src/entities/funnel-stage.entity';
 import type { SlaTerms } from '../src/entities/sla-terms.entity';
 import { campaignPerformanceSql, campaignsSql, outcomeMasks } from '../src/reports/campaign-performance';
@@ -108,7 +108,7 @@ describe('funnelReport statements', () => {
 describe('campaignPerformance statements', () => {
   test.each([
     ['dates only', { createdFrom: from, createdTo: to }],
-    ['chosen campaigns of one channel, no dates', { campaignIds: [CAMPAIGN, id(104)], channel: 'EMAIL' as const }],
+    ['chosen campaigns of one channel, no dates', { campaignIds: [CAMPAIGN, id(104)], channel: CampaignChannel.EMAIL }],
   ])('%s', (_name, filter) => {
     const statements = campaignPerformanceSql(dataSource, outcomeMasks(STAGES), filter);
     expect(compiled(statements.figures)).toMatchSnapshot('figures');
@@ -116,7 +116,7 @@ describe('campaignPerformance statements', () => {
   });
 
   test('the campaigns shown, their columns from the Campaign entity', () => {
-    expect(compiled(campaignsSql(dataSource, [CAMPAIGN], 'EMAIL'))).toMatchSnapshot();
+    expect(compiled(campaignsSql(dataSource, [CAMPAIGN], CampaignChannel.EMAIL))).toMatchSnapshot();
   });
 });
 
