@@ -1,7 +1,7 @@
 import * as sql from 'pg-sql2';
 import type { SQL } from 'pg-sql2';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { selectRows } from './select';
+import { columnsOf, selectRows } from './select';
 
 /**
  * The metric and rollup SQL is built from pg-sql2 fragments (4.x: CommonJS, runs on Node 20):
@@ -57,23 +57,9 @@ export const columnListOf = (
     ', ',
   );
 
-/** `alias.db_column AS "property", ...`: rows come back named as the entity's properties. */
-export function selectListOf(db: Queryable, entity: EntityTarget<ObjectLiteral>, alias: string): SQL {
-  return sql.join(
-    metadataOf(db, entity).columns.map((candidate) => {
-      // numeric arrives as a string to keep precision; money amounts here fit a double. An array
-      // of a PostgreSQL enum arrives as its text ('{A,B}'): as text[] the driver parses it.
-      const cast =
-        candidate.type === 'numeric'
-          ? sql.raw('::float8')
-          : candidate.type === 'enum' && candidate.isArray
-            ? sql.raw('::text[]')
-            : sql.blank;
-      return sql.query`${column(alias, candidate.databaseName)}${cast} AS ${sql.identifier(candidate.propertyName)}`;
-    }),
-    ', ',
-  );
-}
+/** `alias.db_column AS "property", ...`: rows come back named as the entity's properties (see columnsOf). */
+export const selectListOf = (db: Queryable, entity: EntityTarget<ObjectLiteral>, alias: string): SQL =>
+  sql.raw(columnsOf(db, entity, alias));
 
 /** Runs a statement built from fragments (see selectRows: the pool outside a transaction). */
 export function selectSql<T>(db: Queryable, statement: SQL): Promise<T[]> {
