@@ -205,14 +205,11 @@ export function campaignPerformanceSql(
   const split = splitByDay(filter.createdFrom, filter.createdTo);
   const edgeCondition = edgesCondition('e', split.edges);
   const dayCondition = split.days ? daysCondition('d', split.days) : sql.query`false`;
-  // campaign_daily's value columns, from its entity; what one credit row adds to each comes from
-  // the rollups' own definition (CAMPAIGN_VALUES).
-  const valueColumns = columnNamesOf(db, CampaignDaily, ['day', 'campaign_id', 'entered_mask']);
-  const creditValue = (name: string): SQL => {
-    const value = CAMPAIGN_VALUES.find(([candidate]) => candidate === name)?.[1];
-    if (!value) throw new Error(`campaign_daily.${name} has no definition in CAMPAIGN_VALUES`);
-    return sql.raw(value('e'));
-  };
+  // campaign_daily's value columns, from its entity: those the rollups define what one credit row
+  // adds to (CAMPAIGN_VALUES), so its keys and any bookkeeping column stay out.
+  const creditValues = new Map(CAMPAIGN_VALUES);
+  const valueColumns = columnNamesOf(db, CampaignDaily).filter((name) => creditValues.has(name));
+  const creditValue = (name: string): SQL => sql.raw(creditValues.get(name)!('e'));
   const rowsSource = sql.query`(SELECT d.campaign_id, d.entered_mask, ${sql.join(
     valueColumns.map((name) => column('d', name)),
     ', ',

@@ -1,8 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../context';
 import { readerOf } from '../context';
-import { allOf, column, columnListOf, selectSql, sql, whereOf, type SQL } from '../db/fragments';
+import { allOf, column, columnListOf, columnNamesOf, selectSql, sql, whereOf, type SQL } from '../db/fragments';
 import { FunnelDaily } from '../entities/funnel-daily.entity';
+import { LeadFact } from '../entities/lead-fact.entity';
 import { StageKind } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { badInput } from '../schema/errors';
@@ -55,8 +56,19 @@ export interface FunnelReportFigures {
   wonRevenue: () => Promise<number>;
 }
 
-/** The columns funnel_daily groups leads by (lead_fact has them too), from the entity. */
-const rollupColumns = (db: Queryable, alias: string): SQL => columnListOf(db, FunnelDaily, alias, ['day', 'leads']);
+/**
+ * The columns funnel_daily groups leads by: those of its entity that lead_fact has too (its day
+ * and weight columns, or any bookkeeping column of the rollups, are not among them).
+ */
+const rollupColumns = (db: Queryable, alias: string): SQL => {
+  const perLead = new Set(columnNamesOf(db, LeadFact));
+  return columnListOf(
+    db,
+    FunnelDaily,
+    alias,
+    columnNamesOf(db, FunnelDaily).filter((name) => !perLead.has(name)),
+  );
+};
 
 /** Hours from the first entry into `stage` to the first reach of the next stage after it. */
 function stageHoursToNextSql(stages: FunnelStage[], stage: FunnelStage, next: FunnelStage): { value: SQL; when: SQL } {
