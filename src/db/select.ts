@@ -70,7 +70,11 @@ export async function selectEntities<T extends object>(
   return rows;
 }
 
-/** Collects SQL conditions with numbered parameters, so filters stay injection-free. */
+/**
+ * Collects SQL conditions with numbered parameters, so filters stay injection-free. For the
+ * services' short list filters; the report and rollup SQL composes pg-sql2 fragments instead
+ * (./fragments: whereOf, allOf, sql.value).
+ */
 export class Conditions {
   readonly parts: string[] = [];
   readonly params: unknown[] = [];

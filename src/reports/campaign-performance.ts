@@ -1,8 +1,10 @@
+import type { DataSource, EntityManager } from 'typeorm';
 import { config } from '../config';
 import type { Context } from '../context';
 import { readerOf } from '../context';
-import { Conditions, columnsOf, selectRows } from '../db/select';
+import { column, columnNamesOf, selectListOf, selectSql, sql, whereOf, type SQL } from '../db/fragments';
 import { Campaign } from '../entities/campaign.entity';
+import { CampaignDaily } from '../entities/campaign-daily.entity';
 import { StageKind, type CampaignChannel, type RejectionReason } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { listStages } from '../services/funnel.service';
@@ -20,6 +22,8 @@ import {
   splitByDay,
   stageByKey,
 } from './metric-helpers';
+
+type Queryable = DataSource | EntityManager;
 
 export interface CampaignPerformanceFilter {
   createdFrom?: Date | null;
@@ -60,10 +64,10 @@ export interface CampaignPerformanceFigures {
 
 export interface OutcomeMasks {
   /** Reached the hand-over stage (HANDOVER_STAGE): entered it or any later open or won stage. */
-  handover: string;
+  handover: SQL;
   /** Reached the stage sales accepts leads into (ACCEPTED_STAGE). */
-  accepted: string;
-  won: string;
+  accepted: SQL;
+  won: SQL;
   /** Ids of the stages that count as reaching the hand-over stage. */
   handoverStageIds: string[];
 }
@@ -158,64 +162,15 @@ export async function campaignPerformance(
   assertRange(filter.createdFrom, filter.createdTo, 'filter.createdFrom', 'filter.createdTo');
   if (filter.campaignIds) await assertAllExist(ctx, Campaign, 'campaign', filter.campaignIds, 'filter.campaignIds');
   const masks = outcomeMasks(await listStages(ctx));
-  const where = new Conditions();
-  // Whole UTC days from the daily rollups, the partial days at the ends from the credit rows.
-  const split = splitByDay(filter.createdFrom, filter.createdTo);
-  const values = CAMPAIGN_VALUES.map(([column]) => column).join(', ');
-  const edgeCondition = edgesCondition(where, 'e', split.edges);
-  const dayCondition = split.days ? daysCondition(where, 'd', split.days) : 'false';
-  const rowsSource = `(SELECT d.campaign_id, d.entered_mask, ${values} FROM campaign_daily d WHERE ${dayCondition}
-      UNION ALL SELECT e.campaign_id, e.entered_mask, ${CAMPAIGN_VALUES.map(([column, value]) => `${value('e')} AS ${column}`).join(', ')}
-      FROM lead_campaign_credit e WHERE ${edgeCondition}) c`;
-  const reasonsSource = `(SELECT d.campaign_id, d.reason, d.first_touch AS ft, d.credit AS lin FROM campaign_reason_daily d WHERE ${dayCondition}
-      UNION ALL SELECT e.campaign_id, r.reason, e.first_touch::int, e.credit
-      FROM lead_campaign_credit e CROSS JOIN LATERAL unnest(e.rejection_reasons) AS r(reason)
-      WHERE e.rejected_count > 0 AND (${edgeCondition})) c`;
-  const chosen = new Conditions();
-  chosen.params.push(...where.params);
-  if (filter.campaignIds) chosen.add(`c.campaign_id = ANY(${chosen.param(filter.campaignIds)}::uuid[])`);
-  if (filter.channel) {
-    chosen.add(
-      `c.campaign_id IN (SELECT id FROM campaign WHERE channel = ${chosen.param(filter.channel)}::campaign_channel)`,
-    );
-  }
-  const won = `c.entered_mask & ${masks.won} <> 0`;
   const db = readerOf(ctx);
+  const statements = campaignPerformanceSql(db, masks, filter);
   const [rows, reasonRows] = await Promise.all([
-    selectRows<Record<string, unknown>>(
-      db,
-      `SELECT c.campaign_id,
-         sum(c.first_touch_leads) AS ft_leads, sum(c.credit) AS lin_leads,
-         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.handover} <> 0) AS ft_mqls,
-         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.handover} <> 0) AS lin_mqls,
-         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.accepted} <> 0) AS ft_sqls,
-         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.accepted} <> 0) AS lin_sqls,
-         sum(c.first_touch_leads) FILTER (WHERE ${won}) AS ft_customers,
-         sum(c.credit) FILTER (WHERE ${won}) AS lin_customers,
-         sum(c.first_touch_deal) FILTER (WHERE ${won}) AS ft_revenue,
-         sum(c.credit_deal) FILTER (WHERE ${won}) AS lin_revenue,
-         sum(c.first_touch_accepted) AS ft_accepted, sum(c.credit_accepted) AS lin_accepted,
-         sum(c.first_touch_rejected) AS ft_rejected, sum(c.credit_rejected) AS lin_rejected
-       FROM ${rowsSource} ${chosen.where()} GROUP BY c.campaign_id`,
-      chosen.params,
-    ),
-    selectRows<Record<string, unknown>>(
-      db,
-      `SELECT c.campaign_id, c.reason, sum(c.ft) AS ft, sum(c.lin) AS lin FROM ${reasonsSource}
-       ${chosen.where()} GROUP BY c.campaign_id, c.reason`,
-      chosen.params,
-    ),
+    selectSql<Record<string, unknown>>(db, statements.figures),
+    selectSql<Record<string, unknown>>(db, statements.reasons),
   ]);
   const byCampaign = new Map(rows.map((row) => [row.campaign_id as string, row]));
   const ids = filter.campaignIds ? [...new Set(filter.campaignIds)] : [...byCampaign.keys()];
-  const campaigns = ids.length
-    ? await selectRows<Campaign>(
-        db,
-        `SELECT ${columnsOf(db, Campaign, 'c')} FROM campaign c WHERE c.id = ANY($1::uuid[])
-         ${filter.channel ? 'AND c.channel = $2::campaign_channel' : ''} ORDER BY c.name, c.id`,
-        filter.channel ? [ids, filter.channel] : [ids],
-      )
-    : [];
+  const campaigns = ids.length ? await selectSql<Campaign>(db, campaignsSql(db, ids, filter.channel)) : [];
   return campaigns.map((campaign) => {
     const row = byCampaign.get(campaign.id);
     const reasons = reasonRows.filter((reason) => reason.campaign_id === campaign.id);
@@ -228,4 +183,69 @@ export async function campaignPerformance(
       linear: attribution(row, 'lin', reasons, cost),
     };
   });
+}
+
+/** The campaigns shown, by name: the ids asked for or found, narrowed to a channel. */
+export function campaignsSql(db: Queryable, ids: string[], channel: CampaignChannel | null | undefined): SQL {
+  const where = [sql.query`c.id = ANY(${sql.value(ids)}::uuid[])`];
+  if (channel) where.push(sql.query`c.channel = ${sql.value(channel)}::campaign_channel`);
+  return sql.query`SELECT ${selectListOf(db, Campaign, 'c')} FROM campaign c ${whereOf(where)} ORDER BY c.name, c.id`;
+}
+
+/**
+ * The two statements of campaign performance: the figures per campaign and the rejection reasons
+ * per campaign, each over the daily rollups for whole days and the credit rows for the edges.
+ */
+export function campaignPerformanceSql(
+  db: Queryable,
+  masks: OutcomeMasks,
+  filter: CampaignPerformanceFilter,
+): { figures: SQL; reasons: SQL } {
+  // Whole UTC days from the daily rollups, the partial days at the ends from the credit rows.
+  const split = splitByDay(filter.createdFrom, filter.createdTo);
+  const edgeCondition = edgesCondition('e', split.edges);
+  const dayCondition = split.days ? daysCondition('d', split.days) : sql.query`false`;
+  // campaign_daily's value columns, from its entity: those the rollups define what one credit row
+  // adds to (CAMPAIGN_VALUES), so its keys and any bookkeeping column stay out.
+  const creditValues = new Map(CAMPAIGN_VALUES);
+  const valueColumns = columnNamesOf(db, CampaignDaily).filter((name) => creditValues.has(name));
+  const creditValue = (name: string): SQL => sql.raw(creditValues.get(name)!('e'));
+  const rowsSource = sql.query`(SELECT d.campaign_id, d.entered_mask, ${sql.join(
+    valueColumns.map((name) => column('d', name)),
+    ', ',
+  )} FROM campaign_daily d WHERE ${dayCondition}
+      UNION ALL SELECT e.campaign_id, e.entered_mask, ${sql.join(
+        valueColumns.map((name) => sql.query`${creditValue(name)} AS ${sql.identifier(name)}`),
+        ', ',
+      )}
+      FROM lead_campaign_credit e WHERE ${edgeCondition}) c`;
+  const reasonsSource = sql.query`(SELECT d.campaign_id, d.reason, d.first_touch AS ft, d.credit AS lin FROM campaign_reason_daily d WHERE ${dayCondition}
+      UNION ALL SELECT e.campaign_id, r.reason, e.first_touch::int, e.credit
+      FROM lead_campaign_credit e CROSS JOIN LATERAL unnest(e.rejection_reasons) AS r(reason)
+      WHERE e.rejected_count > 0 AND (${edgeCondition})) c`;
+  const chosen: SQL[] = [];
+  if (filter.campaignIds) chosen.push(sql.query`c.campaign_id = ANY(${sql.value(filter.campaignIds)}::uuid[])`);
+  if (filter.channel) {
+    chosen.push(
+      sql.query`c.campaign_id IN (SELECT id FROM campaign WHERE channel = ${sql.value(filter.channel)}::campaign_channel)`,
+    );
+  }
+  const won = sql.query`c.entered_mask & ${masks.won} <> 0`;
+  return {
+    figures: sql.query`SELECT c.campaign_id,
+         sum(c.first_touch_leads) AS ft_leads, sum(c.credit) AS lin_leads,
+         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.handover} <> 0) AS ft_mqls,
+         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.handover} <> 0) AS lin_mqls,
+         sum(c.first_touch_leads) FILTER (WHERE c.entered_mask & ${masks.accepted} <> 0) AS ft_sqls,
+         sum(c.credit) FILTER (WHERE c.entered_mask & ${masks.accepted} <> 0) AS lin_sqls,
+         sum(c.first_touch_leads) FILTER (WHERE ${won}) AS ft_customers,
+         sum(c.credit) FILTER (WHERE ${won}) AS lin_customers,
+         sum(c.first_touch_deal) FILTER (WHERE ${won}) AS ft_revenue,
+         sum(c.credit_deal) FILTER (WHERE ${won}) AS lin_revenue,
+         sum(c.first_touch_accepted) AS ft_accepted, sum(c.credit_accepted) AS lin_accepted,
+         sum(c.first_touch_rejected) AS ft_rejected, sum(c.credit_rejected) AS lin_rejected
+       FROM ${rowsSource} ${whereOf(chosen)} GROUP BY c.campaign_id`,
+    reasons: sql.query`SELECT c.campaign_id, c.reason, sum(c.ft) AS ft, sum(c.lin) AS lin FROM ${reasonsSource}
+       ${whereOf(chosen)} GROUP BY c.campaign_id, c.reason`,
+  };
 }

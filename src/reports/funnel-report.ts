@@ -1,13 +1,16 @@
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../context';
 import { readerOf } from '../context';
-import { Conditions, selectRows } from '../db/select';
+import { allOf, column, columnListOf, columnNamesOf, selectSql, sql, whereOf, type SQL } from '../db/fragments';
+import { FunnelDaily } from '../entities/funnel-daily.entity';
+import { LeadFact } from '../entities/lead-fact.entity';
 import { StageKind } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { badInput } from '../schema/errors';
 import { listStages, stageByKeyOrThrow } from '../services/funnel.service';
 import { enteredAtColumn, leadSummarySql, stageTimesFresh } from '../rollups/lead-facts';
 import {
-  addCohortConditions,
+  cohortConditions,
   daysCondition,
   edgesCondition,
   splitByDay,
@@ -25,6 +28,8 @@ import {
   reachStages,
   type CohortFilter,
 } from './metric-helpers';
+
+type Queryable = DataSource | EntityManager;
 
 export interface FunnelStageFigures {
   stage: FunnelStage;
@@ -51,15 +56,27 @@ export interface FunnelReportFigures {
   wonRevenue: () => Promise<number>;
 }
 
-const ROLLUP_COLUMNS = 'stage_id, entered_mask, reentered_mask, moves0, moves1, moves2, moves3';
+/**
+ * The columns funnel_daily groups leads by: those of its entity that lead_fact has too (its day
+ * and weight columns, or any bookkeeping column of the rollups, are not among them).
+ */
+const rollupColumns = (db: Queryable, alias: string): SQL => {
+  const perLead = new Set(columnNamesOf(db, LeadFact));
+  return columnListOf(
+    db,
+    FunnelDaily,
+    alias,
+    columnNamesOf(db, FunnelDaily).filter((name) => !perLead.has(name)),
+  );
+};
 
 /** Hours from the first entry into `stage` to the first reach of the next stage after it. */
-function hoursToNextSql(stages: FunnelStage[], stage: FunnelStage, next: FunnelStage): { value: string; when: string } {
-  const entered = `f.${enteredAtColumn(stage.slot)}`;
+function stageHoursToNextSql(stages: FunnelStage[], stage: FunnelStage, next: FunnelStage): { value: SQL; when: SQL } {
+  const entered = column('f', enteredAtColumn(stage.slot));
   const reachedNext = firstReachSql(stages, next);
   return {
-    value: `date_part('epoch', ${reachedNext} - ${entered}) / 3600`,
-    when: `${entered} IS NOT NULL AND ${reachedNext} > ${entered}`,
+    value: sql.query`date_part('epoch', ${reachedNext} - ${entered}) / 3600`,
+    when: sql.query`${entered} IS NOT NULL AND ${reachedNext} > ${entered}`,
   };
 }
 
@@ -70,21 +87,13 @@ const onlyDates = (filter: CohortFilter): boolean =>
  * The per-lead rows of the cohort as `f`: lead_fact, or with `asOf` the same summary computed
  * from the history up to then. Every row has weight `n` = 1.
  */
-function leadRowsSource(where: Conditions, filter: CohortFilter, asOf: Date | null): string {
+function leadRowsSource(filter: CohortFilter, asOf: Date | null): SQL {
   if (asOf) {
-    const cohort = new Conditions();
-    cohort.params.push(...where.params);
-    addCohortConditions(cohort, 'l', filter);
-    const bound = cohort.param(asOf);
-    cohort.add(`l.created_at <= ${bound}`);
-    where.params.splice(0, where.params.length, ...cohort.params);
-    return `(SELECT s.*, 1 AS n FROM (${leadSummarySql(cohort.parts.join(' AND '), `${bound}::timestamptz`)}) s) f`;
+    const bound = sql.value(asOf);
+    const cohort = [...cohortConditions('l', filter), sql.query`l.created_at <= ${bound}`];
+    return sql.query`(SELECT s.*, 1 AS n FROM (${leadSummarySql(allOf(cohort), sql.query`${bound}::timestamptz`)}) s) f`;
   }
-  const cohort = new Conditions();
-  cohort.params.push(...where.params);
-  addCohortConditions(cohort, 'e', filter);
-  where.params.splice(0, where.params.length, ...cohort.params);
-  return `(SELECT e.*, 1 AS n FROM lead_fact e ${cohort.where()}) f`;
+  return sql.query`(SELECT e.*, 1 AS n FROM lead_fact e ${whereOf(cohortConditions('e', filter))}) f`;
 }
 
 /**
@@ -92,13 +101,33 @@ function leadRowsSource(where: Conditions, filter: CohortFilter, asOf: Date | nu
  * (weight n = the leads sharing a row) and the partial days at the ends from lead_fact; any other
  * filter, or asOf, reads per-lead rows.
  */
-function countedSource(where: Conditions, filter: CohortFilter, asOf: Date | null): string {
-  if (asOf || !onlyDates(filter)) return leadRowsSource(where, filter, asOf);
+function countedSource(db: Queryable, filter: CohortFilter, asOf: Date | null): SQL {
+  if (asOf || !onlyDates(filter)) return leadRowsSource(filter, asOf);
   const split = splitByDay(filter.createdFrom, filter.createdTo);
-  const edges = `SELECT ${ROLLUP_COLUMNS}, 1 AS n FROM lead_fact e WHERE ${edgesCondition(where, 'e', split.edges)}`;
-  if (!split.days) return `(${edges}) f`;
-  return `(SELECT ${ROLLUP_COLUMNS}, leads AS n FROM funnel_daily d WHERE ${daysCondition(where, 'd', split.days)}
+  const edges = sql.query`SELECT ${rollupColumns(db, 'e')}, 1 AS n FROM lead_fact e WHERE ${edgesCondition('e', split.edges)}`;
+  if (!split.days) return sql.query`(${edges}) f`;
+  return sql.query`(SELECT ${rollupColumns(db, 'd')}, d.leads AS n FROM funnel_daily d WHERE ${daysCondition('d', split.days)}
            UNION ALL ${edges}) f`;
+}
+
+/** The statement of a funnel's counts: one row, columns leads, recycled and per stage index i. */
+export function funnelCountsSql(db: Queryable, stages: FunnelStage[], filter: CohortFilter, asOf: Date | null): SQL {
+  const sum = (condition: SQL): SQL => sql.query`coalesce(sum(f.n) FILTER (WHERE ${condition}), 0)`;
+  const selects = [
+    sql.query`coalesce(sum(f.n), 0) AS leads`,
+    sql.query`${sum(sql.query`f.reentered_mask <> 0`)} AS recycled`,
+  ];
+  stages.forEach((stage, i) => {
+    const bit = bigintSql(bitOf(stage));
+    selects.push(
+      sql.query`${sum(sql.query`f.entered_mask & ${bit} <> 0`)} AS ${sql.identifier(`entered_${i}`)}`,
+      sql.query`${sum(sql.query`f.entered_mask & ${bigintSql(maskOf(reachStages(stages, stage)))} <> 0`)} AS ${sql.identifier(`reached_${i}`)}`,
+      sql.query`${sum(sql.query`f.stage_id = ${sql.value(stage.id)}::uuid`)} AS ${sql.identifier(`current_${i}`)}`,
+      sql.query`${sum(movedBackSql(stages, stage))} AS ${sql.identifier(`moved_back_${i}`)}`,
+      sql.query`${sum(sql.query`f.reentered_mask & ${bit} <> 0`)} AS ${sql.identifier(`reentered_${i}`)}`,
+    );
+  });
+  return sql.query`SELECT ${sql.join(selects, ',\n  ')} FROM ${countedSource(db, filter, asOf)}`;
 }
 
 /**
@@ -115,25 +144,8 @@ export async function funnelReport(
   if (asOf && Number.isNaN(asOf.getTime())) throw badInput('asOf', 'asOf is not a valid date');
   const shown = stageKeys ? await Promise.all(stageKeys.map((key) => stageByKeyOrThrow(ctx, key, 'stages'))) : null;
   const stages = await listStages(ctx);
-  const where = new Conditions();
-  const sum = (condition: string): string => `coalesce(sum(f.n) FILTER (WHERE ${condition}), 0)`;
-  const selects = ['coalesce(sum(f.n), 0) AS leads', `${sum('f.reentered_mask <> 0')} AS recycled`];
-  stages.forEach((stage, i) => {
-    const bit = bigintSql(bitOf(stage));
-    selects.push(
-      `${sum(`f.entered_mask & ${bit} <> 0`)} AS entered_${i}`,
-      `${sum(`f.entered_mask & ${bigintSql(maskOf(reachStages(stages, stage)))} <> 0`)} AS reached_${i}`,
-      `${sum(`f.stage_id = ${where.param(stage.id)}::uuid`)} AS current_${i}`,
-      `${sum(movedBackSql(stages, stage))} AS moved_back_${i}`,
-      `${sum(`f.reentered_mask & ${bit} <> 0`)} AS reentered_${i}`,
-    );
-  });
-  const source = countedSource(where, filter, asOf);
-  const [row] = await selectRows<Record<string, unknown>>(
-    readerOf(ctx),
-    `SELECT ${selects.join(',\n  ')} FROM ${source}`,
-    where.params,
-  );
+  const db = readerOf(ctx);
+  const [row] = await selectSql<Record<string, unknown>>(db, funnelCountsSql(db, stages, filter, asOf));
   const figures = row ?? {};
   const leads = num(figures.leads);
   const reachedOf = (index: number): number => num(figures[`reached_${index}`]);
@@ -175,18 +187,35 @@ async function wonRevenueOf(
   filter: CohortFilter,
   asOf: Date | null,
 ): Promise<number> {
-  const won = bigintSql(maskOf(stages.filter((stage) => stage.kind === StageKind.WON)));
-  const where = new Conditions();
-  const source = leadRowsSource(where, filter, asOf);
-  const [row] = await selectRows<{ revenue: unknown }>(
-    readerOf(ctx),
-    `SELECT coalesce(sum(f.deal_value) FILTER (WHERE f.entered_mask & ${won} <> 0), 0) AS revenue FROM ${source}`,
-    where.params,
-  );
+  const [row] = await selectSql<{ revenue: unknown }>(readerOf(ctx), wonRevenueSql(stages, filter, asOf));
   return num(row?.revenue);
 }
 
-const percentileSql = (value: string): string => `percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;
+export function wonRevenueSql(stages: FunnelStage[], filter: CohortFilter, asOf: Date | null): SQL {
+  const won = bigintSql(maskOf(stages.filter((stage) => stage.kind === StageKind.WON)));
+  return sql.query`SELECT coalesce(sum(f.deal_value) FILTER (WHERE f.entered_mask & ${won} <> 0), 0) AS revenue FROM ${leadRowsSource(filter, asOf)}`;
+}
+
+const percentileSql = (value: SQL): SQL => sql.query`percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${value})`;
+
+/** One stage's median and p90 hours to the next stage, from lead_stage_time (a cohort of dates only). */
+export function stageHoursSql(stage: FunnelStage, filter: CohortFilter): SQL {
+  const where = [...cohortConditions('t', filter), sql.query`t.stage_id = ${sql.value(stage.id)}::uuid`];
+  return sql.query`SELECT ${percentileSql(sql.query`t.hours_to_next`)} AS hours FROM lead_stage_time t ${whereOf(where)}`;
+}
+
+/** Every stage's median and p90 hours to the next stage (`hours_<index>`), from the per-lead rows. */
+export function hoursToNextSql(stages: FunnelStage[], filter: CohortFilter, asOf: Date | null): SQL {
+  const selects = stages.flatMap((stage, index) => {
+    const next = nextStageOf(stages, stage);
+    if (!next) return [];
+    const hours = stageHoursToNextSql(stages, stage, next);
+    return [
+      sql.query`${percentileSql(hours.value)} FILTER (WHERE ${hours.when}) AS ${sql.identifier(`hours_${index}`)}`,
+    ];
+  });
+  return sql.query`SELECT ${sql.join(selects, ',\n  ')} FROM ${leadRowsSource(filter, asOf)}`;
+}
 
 /** Statements one report runs at once: the pool is shared with every other request. */
 const STAGE_STATEMENTS_AT_ONCE = 2;
@@ -214,30 +243,13 @@ async function hoursToNextOf(
     const queue = [...timed];
     const worker = async (): Promise<void> => {
       for (let item = queue.shift(); item; item = queue.shift()) {
-        const where = new Conditions();
-        addCohortConditions(where, 't', filter);
-        where.add(`t.stage_id = ${where.param(item.stage.id)}::uuid`);
-        const [row] = await selectSorting<{ hours: unknown }>(
-          ctx,
-          `SELECT ${percentileSql('t.hours_to_next')} AS hours FROM lead_stage_time t ${where.where()}`,
-          where.params,
-        );
+        const [row] = await selectSorting<{ hours: unknown }>(ctx, stageHoursSql(item.stage, filter));
         figures.push([`hours_${item.index}`, row?.hours]);
       }
     };
     await Promise.all(Array.from({ length: Math.min(STAGE_STATEMENTS_AT_ONCE, timed.length) }, worker));
     return Object.fromEntries(figures);
   }
-  const selects = timed.map(({ stage, next, index }) => {
-    const hours = hoursToNextSql(stages, stage, next);
-    return `${percentileSql(hours.value)} FILTER (WHERE ${hours.when}) AS hours_${index}`;
-  });
-  const where = new Conditions();
-  const source = leadRowsSource(where, filter, asOf);
-  const [row] = await selectSorting<Record<string, unknown>>(
-    ctx,
-    `SELECT ${selects.join(',\n  ')} FROM ${source}`,
-    where.params,
-  );
+  const [row] = await selectSorting<Record<string, unknown>>(ctx, hoursToNextSql(stages, filter, asOf));
   return row ?? {};
 }

@@ -1,10 +1,10 @@
 import type { Context } from '../context';
 import { readerOf } from '../context';
-import { Conditions, selectRows } from '../db/select';
+import { allOf, selectSql, sql, whereOf, type SQL } from '../db/fragments';
 import type { RejectionReason } from '../entities/enums';
 import { listStages } from '../services/funnel.service';
-import { outcomeMasks, type ReasonFigures } from './campaign-performance';
-import { addCohortConditions, assertCohortFilter, num, ratio, type CohortFilter } from './metric-helpers';
+import { outcomeMasks, type OutcomeMasks, type ReasonFigures } from './campaign-performance';
+import { cohortConditions, assertCohortFilter, num, ratio, type CohortFilter } from './metric-helpers';
 
 export interface LeadQualityGroupFigures {
   campaignId: string | null;
@@ -52,30 +52,11 @@ type Dimension = 'campaign' | 'persona' | 'total' | 'version';
 export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<LeadQualityFigures> {
   await assertCohortFilter(ctx, filter);
   const masks = outcomeMasks(await listStages(ctx));
-  const where = new Conditions();
-  addCohortConditions(where, 'f', filter);
-  const dimension = `CASE WHEN GROUPING(f.campaign_id) = 0 THEN 'campaign' WHEN GROUPING(f.persona_id) = 0 THEN 'persona' ELSE 'total' END`;
-  const sets = 'GROUPING SETS ((f.campaign_id), (f.persona_id), ())';
   const db = readerOf(ctx);
+  const statements = leadQualitySql(masks, filter);
   const [rows, reasonRows] = await Promise.all([
-    selectRows<Record<string, unknown>>(
-      db,
-      `SELECT ${dimension} AS dimension, f.campaign_id, f.persona_id, count(*) AS leads,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.handover} <> 0) AS handed_over,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
-         sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
-       FROM lead_fact f ${where.where()} GROUP BY ${sets}`,
-      where.params,
-    ),
-    selectRows<Record<string, unknown>>(
-      db,
-      `SELECT ${dimension} AS dimension, f.campaign_id, f.persona_id, r.reason, count(*) AS count
-       FROM lead_fact f CROSS JOIN LATERAL unnest(f.rejection_reasons) AS r(reason)
-       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} f.rejected_count > 0
-       GROUP BY ${sets}, r.reason`,
-      where.params,
-    ),
+    selectSql<Record<string, unknown>>(db, statements.groups),
+    selectSql<Record<string, unknown>>(db, statements.reasons),
   ]);
   const keyOf = (row: Record<string, unknown>): string =>
     `${String(row.dimension)}:${String(row.campaign_id)}:${String(row.persona_id)}`;
@@ -108,39 +89,8 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
   };
   const groups = rows.map((row) => ({ dimension: row.dimension as Dimension, figures: toFigures(row) }));
   const [versionRows, ruleRows] = await Promise.all([
-    // Every handed-over lead, by the version whose qualify rule first moved it into the hand-over
-    // stage or past it; null (no rule version) when that move was by hand, an import or creation.
-    // The stage ids are the funnel's own uuids, not input.
-    selectRows<Record<string, unknown>>(
-      db,
-      `SELECT 'version' AS dimension, q.version_id, count(*) AS leads, count(*) AS handed_over,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
-         sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
-       FROM lead_fact f
-       LEFT JOIN LATERAL (
-         SELECT t.rule_set_version_id AS version_id FROM stage_transition t
-         WHERE t.lead_id = f.lead_id
-           AND t.to_stage_id = ANY(ARRAY[${masks.handoverStageIds.map((id) => `'${id}'`).join(', ')}]::uuid[])
-         ORDER BY t.at, t.id LIMIT 1
-       ) q ON true
-       ${where.where()} ${where.parts.length ? 'AND' : 'WHERE'} f.entered_mask & ${masks.handover} <> 0
-       GROUP BY q.version_id`,
-      where.params,
-    ),
-    // Rules fired in each lead's current score explanation.
-    selectRows<Record<string, unknown>>(
-      db,
-      `SELECT fired->>'rule' AS rule, fired->>'ruleSetVersionId' AS version_id, count(*) AS leads,
-         count(*) FILTER (WHERE f.rejected_count > 0) AS rejected_leads,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
-         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won
-       FROM lead_fact f JOIN lead l ON l.id = f.lead_id
-       CROSS JOIN LATERAL jsonb_array_elements(coalesce(l.score_explanation->'fired', '[]'::jsonb)) AS fired
-       ${where.where()}
-       GROUP BY 1, 2 ORDER BY 1, 2`,
-      where.params,
-    ),
+    selectSql<Record<string, unknown>>(db, statements.versions),
+    selectSql<Record<string, unknown>>(db, statements.rules),
   ]);
   const order = (a: LeadQualityGroupFigures, b: LeadQualityGroupFigures): number => b.leads - a.leads;
   const empty = toFigures({ dimension: 'total' });
@@ -170,5 +120,60 @@ export async function leadQuality(ctx: Context, filter: CohortFilter): Promise<L
         reachedCustomerShare: ratio(num(row.won), leads),
       };
     }),
+  };
+}
+
+/**
+ * The statements of lead quality over the cohort's lead_fact rows: the groups (by first-touch
+ * campaign, by persona, total), their rejection reasons, the handed-over leads by the rule-set
+ * version that handed them over, and the scoring rules fired on the leads.
+ */
+export function leadQualitySql(
+  masks: OutcomeMasks,
+  filter: CohortFilter,
+): { groups: SQL; reasons: SQL; versions: SQL; rules: SQL } {
+  const cohort = cohortConditions('f', filter);
+  const dimension = sql.query`CASE WHEN GROUPING(f.campaign_id) = 0 THEN 'campaign' WHEN GROUPING(f.persona_id) = 0 THEN 'persona' ELSE 'total' END`;
+  const sets = sql.query`GROUPING SETS ((f.campaign_id), (f.persona_id), ())`;
+  // The stage ids are the funnel's own uuids, not input; inlined so the planner sees them.
+  const handoverStages = sql.join(
+    masks.handoverStageIds.map((id) => sql.literal(id)),
+    ', ',
+  );
+  return {
+    groups: sql.query`SELECT ${dimension} AS dimension, f.campaign_id, f.persona_id, count(*) AS leads,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.handover} <> 0) AS handed_over,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
+         sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
+       FROM lead_fact f ${whereOf(cohort)} GROUP BY ${sets}`,
+    reasons: sql.query`SELECT ${dimension} AS dimension, f.campaign_id, f.persona_id, r.reason, count(*) AS count
+       FROM lead_fact f CROSS JOIN LATERAL unnest(f.rejection_reasons) AS r(reason)
+       WHERE ${allOf([...cohort, sql.query`f.rejected_count > 0`])}
+       GROUP BY ${sets}, r.reason`,
+    // Every handed-over lead, by the version whose qualify rule first moved it into the hand-over
+    // stage or past it; null (no rule version) when that move was by hand, an import or creation.
+    versions: sql.query`SELECT 'version' AS dimension, q.version_id, count(*) AS leads, count(*) AS handed_over,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won,
+         sum(f.accepted_count) AS accepted, sum(f.rejected_count) AS rejected
+       FROM lead_fact f
+       LEFT JOIN LATERAL (
+         SELECT t.rule_set_version_id AS version_id FROM stage_transition t
+         WHERE t.lead_id = f.lead_id
+           AND t.to_stage_id = ANY(ARRAY[${handoverStages}]::uuid[])
+         ORDER BY t.at, t.id LIMIT 1
+       ) q ON true
+       WHERE ${allOf([...cohort, sql.query`f.entered_mask & ${masks.handover} <> 0`])}
+       GROUP BY q.version_id`,
+    // Rules fired in each lead's current score explanation.
+    rules: sql.query`SELECT fired->>'rule' AS rule, fired->>'ruleSetVersionId' AS version_id, count(*) AS leads,
+         count(*) FILTER (WHERE f.rejected_count > 0) AS rejected_leads,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.accepted} <> 0) AS reached_sql,
+         count(*) FILTER (WHERE f.entered_mask & ${masks.won} <> 0) AS won
+       FROM lead_fact f JOIN lead l ON l.id = f.lead_id
+       CROSS JOIN LATERAL jsonb_array_elements(coalesce(l.score_explanation->'fired', '[]'::jsonb)) AS fired
+       ${whereOf(cohort)}
+       GROUP BY 1, 2 ORDER BY 1, 2`,
   };
 }

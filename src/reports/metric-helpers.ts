@@ -1,5 +1,5 @@
 import type { Context } from '../context';
-import type { Conditions } from '../db/select';
+import { allOf, bigintLiteral, column, sql, type SQL } from '../db/fragments';
 import { Campaign } from '../entities/campaign.entity';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { enteredAtColumn } from '../rollups/lead-facts';
@@ -40,20 +40,20 @@ export function assertRange(
 }
 
 /** A bigint as a SQL literal; bit 63 of a mask is the sign bit of a PostgreSQL bigint. */
-export const bigintSql = (value: bigint): string => `(${BigInt.asIntN(64, value).toString()})::bigint`;
+export const bigintSql = bigintLiteral;
 
 /** SQL for the first time a lead of alias `f` reached `stage` (null when it never did). */
-export function firstReachSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): string {
-  const columns = reachStages(stages, stage).map((s) => `${alias}.${enteredAtColumn(s.slot)}`);
-  return columns.length === 1 ? columns[0]! : `LEAST(${columns.join(', ')})`;
+export function firstReachSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): SQL {
+  const columns = reachStages(stages, stage).map((s) => column(alias, enteredAtColumn(s.slot)));
+  return columns.length === 1 ? columns[0]! : sql.query`LEAST(${sql.join(columns, ', ')})`;
 }
 
 /** SQL: the lead of alias `f` ever moved from `stage` to a stage earlier in the current order. */
-export function movedBackSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): string {
+export function movedBackSql(stages: readonly FunnelStage[], stage: FunnelStage, alias = 'f'): SQL {
   const earlier = stages.filter((other) => other.position < stage.position);
   const pattern = earlier.reduce((mask, s) => mask | (1n << BigInt((stage.slot % 4) * 16 + s.slot)), 0n);
-  if (pattern === 0n) return 'false';
-  return `${alias}.moves${Math.floor(stage.slot / 4)} & ${bigintSql(pattern)} <> 0`;
+  if (pattern === 0n) return sql.query`false`;
+  return sql.query`${column(alias, `moves${Math.floor(stage.slot / 4)}`)} & ${bigintSql(pattern)} <> 0`;
 }
 
 export function stageByKey(stages: readonly FunnelStage[], key: string): FunnelStage | undefined {
@@ -79,17 +79,21 @@ export async function assertCohortFilter(ctx: Context, filter: CohortFilter, pre
 }
 
 /** The cohort as conditions on an alias with created_at, campaign_id, persona_id, owner_id columns. */
-export function addCohortConditions(where: Conditions, alias: string, filter: CohortFilter): void {
-  if (filter.createdFrom) where.add(`${alias}.created_at >= ${where.param(filter.createdFrom)}`);
-  if (filter.createdTo) where.add(`${alias}.created_at < ${where.param(filter.createdTo)}`);
-  if (filter.campaignId) where.add(`${alias}.campaign_id = ${where.param(filter.campaignId)}`);
-  if (filter.personaId) where.add(`${alias}.persona_id = ${where.param(filter.personaId)}`);
-  if (filter.ownerId) where.add(`${alias}.owner_id = ${where.param(filter.ownerId)}`);
+export function cohortConditions(alias: string, filter: CohortFilter): SQL[] {
+  const where: SQL[] = [];
+  const equals = (name: string, value: unknown): number =>
+    where.push(sql.query`${column(alias, name)} = ${sql.value(value)}`);
+  if (filter.createdFrom) where.push(sql.query`${column(alias, 'created_at')} >= ${sql.value(filter.createdFrom)}`);
+  if (filter.createdTo) where.push(sql.query`${column(alias, 'created_at')} < ${sql.value(filter.createdTo)}`);
+  if (filter.campaignId) equals('campaign_id', filter.campaignId);
+  if (filter.personaId) equals('persona_id', filter.personaId);
+  if (filter.ownerId) equals('owner_id', filter.ownerId);
   if (filter.channel) {
-    where.add(
-      `${alias}.campaign_id IN (SELECT c.id FROM campaign c WHERE c.channel = ${where.param(filter.channel)}::campaign_channel)`,
+    where.push(
+      sql.query`${column(alias, 'campaign_id')} IN (SELECT c.id FROM campaign c WHERE c.channel = ${sql.value(filter.channel)}::campaign_channel)`,
     );
   }
+  return where;
 }
 
 /** count(*) and friends arrive as strings (bigint); metrics are far below 2^53. */
@@ -141,35 +145,37 @@ export function splitByDay(from: Date | null | undefined, to: Date | null | unde
   };
 }
 
-/** SQL: `alias.day` within the split's whole days (params added to `where`). */
-export function daysCondition(where: Conditions, alias: string, days: NonNullable<DaySplit['days']>): string {
-  const parts = ['true'];
-  if (days.firstDay) parts.push(`${alias}.day >= ${where.param(days.firstDay)}::date`);
-  if (days.endDay) parts.push(`${alias}.day < ${where.param(days.endDay)}::date`);
-  return parts.join(' AND ');
+/** SQL: `alias.day` within the split's whole days. */
+export function daysCondition(alias: string, days: NonNullable<DaySplit['days']>): SQL {
+  const parts = [sql.query`true`];
+  if (days.firstDay) parts.push(sql.query`${column(alias, 'day')} >= ${sql.value(days.firstDay)}::date`);
+  if (days.endDay) parts.push(sql.query`${column(alias, 'day')} < ${sql.value(days.endDay)}::date`);
+  return allOf(parts);
 }
 
 /** SQL: `alias.created_at` within one of the split's edges, or `false` without edges. */
-export function edgesCondition(where: Conditions, alias: string, edges: DaySplit['edges']): string {
-  if (edges.length === 0) return 'false';
-  return edges
-    .map(([from, to]) => {
-      const parts = ['true'];
-      if (from) parts.push(`${alias}.created_at >= ${where.param(from)}`);
-      if (to) parts.push(`${alias}.created_at < ${where.param(to)}`);
-      return `(${parts.join(' AND ')})`;
-    })
-    .join(' OR ');
+export function edgesCondition(alias: string, edges: DaySplit['edges']): SQL {
+  if (edges.length === 0) return sql.query`false`;
+  return sql.join(
+    edges.map(([from, to]) => {
+      const parts = [sql.query`true`];
+      if (from) parts.push(sql.query`${column(alias, 'created_at')} >= ${sql.value(from)}`);
+      if (to) parts.push(sql.query`${column(alias, 'created_at')} < ${sql.value(to)}`);
+      return sql.query`(${allOf(parts)})`;
+    }),
+    ' OR ',
+  );
 }
 
 /**
  * Runs a statement that sorts many values (percentiles) with room to sort in memory: at the
  * default 4 MB work_mem, the median of a million leads spills to disk and takes twice as long.
  */
-export async function selectSorting<T>(ctx: Context, sql: string, params: unknown[]): Promise<T[]> {
+export async function selectSorting<T>(ctx: Context, statement: SQL): Promise<T[]> {
+  const { text, values } = sql.compile(statement);
   return (ctx.readDataSource ?? ctx.dataSource).transaction(async (manager) => {
     await manager.query(`SET LOCAL work_mem = '${SORT_WORK_MEM}'`);
-    return manager.query<T[]>(sql, params);
+    return manager.query<T[]>(text, values);
   });
 }
 

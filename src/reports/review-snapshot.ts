@@ -1,6 +1,6 @@
 import type { Context } from '../context';
 import { managerOf } from '../context';
-import { selectRows } from '../db/select';
+import { selectSql, sql } from '../db/fragments';
 import { SlaKind } from '../entities/enums';
 import type {
   ReviewCampaignFigure,
@@ -132,16 +132,15 @@ export async function takeReviewSnapshot(ctx: Context, start: Date, end: Date): 
 async function ownerNames(ctx: Context, ids: Array<string | null>): Promise<Map<string, string>> {
   const wanted = ids.filter((id): id is string => id !== null);
   if (wanted.length === 0) return new Map();
-  const rows = await selectRows<{ id: string; name: string }>(
+  const rows = await selectSql<{ id: string; name: string }>(
     managerOf(ctx),
-    'SELECT id, name FROM "user" WHERE id = ANY($1)',
-    [wanted],
+    sql.query`SELECT id, name FROM "user" WHERE id = ANY(${sql.value(wanted)})`,
   );
   return new Map(rows.map((row) => [row.id, row.name]));
 }
 
 async function ruleChangesIn(ctx: Context, start: Date, end: Date): Promise<ReviewRuleChange[]> {
-  const rows = await selectRows<{
+  const rows = await selectSql<{
     rule_set_id: string;
     name: string;
     kind: string;
@@ -151,13 +150,12 @@ async function ruleChangesIn(ctx: Context, start: Date, end: Date): Promise<Revi
     notes: string;
   }>(
     managerOf(ctx),
-    `SELECT v.rule_set_id, s.name, s.kind::text AS kind, v.number, v.published_at, u.name AS author_name, v.notes
+    sql.query`SELECT v.rule_set_id, s.name, s.kind::text AS kind, v.number, v.published_at, u.name AS author_name, v.notes
        FROM rule_set_version v
        JOIN rule_set s ON s.id = v.rule_set_id
        LEFT JOIN "user" u ON u.id = v.author_id
-      WHERE v.published_at >= $1 AND v.published_at < $2
+      WHERE v.published_at >= ${sql.value(start)} AND v.published_at < ${sql.value(end)}
       ORDER BY v.published_at, s.name`,
-    [start, end],
   );
   return rows.map((row) => ({
     ruleSetId: row.rule_set_id,

@@ -1,48 +1,37 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../context';
 import { readerOf } from '../context';
-import { Conditions, selectRows } from '../db/select';
+import { intLiteral, selectSql, sql, whereOf, type SQL } from '../db/fragments';
 import { SlaKind, SlaPeriod } from '../entities/enums';
 import type { Sla } from '../entities/sla.entity';
 import type { SlaTerms } from '../entities/sla-terms.entity';
+import type { FunnelStage } from '../entities/funnel-stage.entity';
 import type { Page } from '../schema/connection';
 import { badInput } from '../schema/errors';
 import { listStages } from '../services/funnel.service';
-import { keysetPage } from '../services/pagination';
+import { cursorKeyOf, decodeCursor, encodeCursor } from '../services/pagination';
 import { getSlaOrThrow, listSlaTerms } from '../services/sla.service';
-import { StageVisit } from '../entities/stage-visit.entity';
 import { NO_OWNER } from '../entities/sla-daily.entity';
 import { assertRange, firstReachSql, num, percentiles, ratio, selectSorting, splitByDay } from './metric-helpers';
 import {
   allowedMs,
+  breachedSql,
+  caseColumnsSql,
   caseSqlFor,
-  completedSql,
-  dueSql,
-  lateLoggedSql,
   periodOf,
-  reportedCompletedSql,
   termsAt,
   termsInForceSql,
 } from '../rollups/sla-case';
 
+type Queryable = DataSource | EntityManager;
+
 const DAY_MS = 86_400_000;
 
-/**
+/*
  * One SLA case is one entry of a lead into the SLA's stage, judged by the SLA's terms in force
- * when its clock started and owned by the owner the lead had then; see sla-case-sql.ts for the
- * one definition of due, completed, late-logged and status, over `v` (stage_visit) and `s`
- * (sla_terms).
+ * when its clock started and owned by the owner the lead had then; src/rollups/sla-case.ts holds
+ * the one definition of due, completed, late-logged and status, which every statement here reads.
  */
-const DUE_SQL = dueSql('v', 'st');
-const COMPLETED_SQL = completedSql('v', 'st');
-/** A case is breached when it was not completed by its due time and that time has passed. */
-const breachedSql = (now: string, v = 'v', s = 's'): string =>
-  `((${completedSql(v, s)} IS NULL OR ${completedSql(v, s)} > ${dueSql(v, s)}) AND ${dueSql(v, s)} <= ${now})`;
-const statusSql = (now: string): string => `(CASE
-  WHEN ${COMPLETED_SQL} <= ${DUE_SQL} THEN 'MET'
-  WHEN ${DUE_SQL} <= ${now} THEN 'BREACHED'
-  WHEN ${now} >= v.entered_at + (${DUE_SQL} - v.entered_at) * 0.75 THEN 'AT_RISK'
-  ELSE 'ON_TRACK' END)`;
 
 export interface SlaCaseFigures {
   visitId: string;
@@ -108,24 +97,84 @@ function clip(term: SlaTerms, start: Date, end: Date): [Date, Date] | null {
  * judges, each specialised to its terms, unioned; `columns` picks what each row carries.
  */
 function casesByTerms(
-  where: Conditions,
   terms: SlaTerms[],
   ranges: Array<[Date, Date]>,
-  columns: (sql: ReturnType<typeof caseSqlFor>, term: SlaTerms) => string,
-  empty: string,
-): string {
+  columns: (caseSql: ReturnType<typeof caseSqlFor>, term: SlaTerms) => SQL,
+  empty: SQL,
+): SQL {
   const selects = terms.flatMap((term) => {
     const parts = ranges
       .map(([start, end]) => clip(term, start, end))
       .filter((range): range is [Date, Date] => range !== null)
-      .map(([start, end]) => `(v.entered_at >= ${where.param(start)} AND v.entered_at < ${where.param(end)})`);
+      .map(([start, end]) => sql.query`(v.entered_at >= ${sql.value(start)} AND v.entered_at < ${sql.value(end)})`);
     if (parts.length === 0) return [];
     return [
-      `SELECT ${columns(caseSqlFor(term), term)} FROM stage_visit v
-       WHERE v.stage_id = ${where.param(term.stageId)} AND (${parts.join(' OR ')})`,
+      sql.query`SELECT ${columns(caseSqlFor(term), term)} FROM stage_visit v
+       WHERE v.stage_id = ${sql.value(term.stageId)} AND (${sql.join(parts, ' OR ')})`,
     ];
   });
-  return selects.length ? selects.join('\nUNION ALL\n') : `SELECT ${empty} WHERE false`;
+  return selects.length ? sql.join(selects, '\nUNION ALL\n') : sql.query`SELECT ${empty} WHERE false`;
+}
+
+/**
+ * The statements of a time SLA's report over clocks started in [from, to), at `at`: the counts
+ * (whole UTC days whose every case is already due from the SLA's daily rollup, the rest of the
+ * window, partial days and the days still running out, from the cases), and the hours to complete.
+ */
+export function slaReportSql(
+  sla: Pick<Sla, 'id'>,
+  terms: SlaTerms[],
+  from: Date,
+  to: Date,
+  at: Date,
+): { counts: SQL; hours: SQL } {
+  const now = sql.query`${sql.value(at)}::timestamptz`;
+  const split = splitByDay(from, to);
+  const longest = Math.max(0, ...terms.map(allowedMs));
+  const settledEnd = Math.floor((at.getTime() - longest) / DAY_MS) * DAY_MS;
+  let rolled = sql.query`false`;
+  let caseRanges: Array<[Date, Date]> = [[from, to]];
+  if (split.days?.firstDay && split.days.endDay) {
+    const start = Date.parse(`${split.days.firstDay}T00:00:00Z`);
+    const end = Math.min(Date.parse(`${split.days.endDay}T00:00:00Z`), settledEnd);
+    if (start < end) {
+      const day = (ms: number): SQL => sql.query`${sql.value(new Date(ms).toISOString().slice(0, 10))}::date`;
+      rolled = sql.query`d.day >= ${day(start)} AND d.day < ${day(end)}`;
+      caseRanges = [
+        [from, new Date(start)],
+        [new Date(end), to],
+      ];
+    }
+  }
+  const cases = casesByTerms(
+    terms,
+    caseRanges.filter(([start, end]) => start < end),
+    ({ due, completed, lateLogged }, term) =>
+      sql.query`v.owner_id, ${intLiteral(term.version)} AS terms_version, 1 AS cases, (${completed} <= ${due})::int AS met,
+       ((${completed} IS NULL OR ${completed} > ${due}) AND ${due} <= ${now})::int AS breached,
+       (${lateLogged})::int AS late_logged`,
+    sql.query`NULL::uuid, NULL::int, 0, 0, 0, 0`,
+  );
+  const counts = sql.query`SELECT c.owner_id, c.terms_version, GROUPING(c.owner_id) AS all_owners, GROUPING(c.terms_version) AS all_terms,
+       sum(c.cases) AS cases, sum(c.met) AS met, sum(c.breached) AS breached, sum(c.late_logged) AS late_logged
+     FROM (
+       SELECT nullif(d.owner_id, ${sql.literal(NO_OWNER)}::uuid) AS owner_id, d.terms_version, d.met + d.late + d.open AS cases,
+         d.met, d.late + d.open AS breached, d.late_logged
+       FROM sla_daily d WHERE d.sla_id = ${sql.value(sla.id)} AND ${rolled}
+       UNION ALL
+       ${cases}
+     ) c GROUP BY GROUPING SETS ((), (c.owner_id), (c.terms_version))`;
+  const hourCases = casesByTerms(
+    terms,
+    [[from, to]],
+    ({ completed }, term) =>
+      sql.query`v.owner_id, ${intLiteral(term.version)} AS terms_version, date_part('epoch', ${completed} - v.entered_at) / 3600 AS hours`,
+    sql.query`NULL::uuid AS owner_id, NULL::int AS terms_version, NULL::float8 AS hours`,
+  );
+  const hours = sql.query`SELECT c.owner_id, c.terms_version, GROUPING(c.owner_id) AS all_owners, GROUPING(c.terms_version) AS all_terms,
+         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY c.hours) AS hours
+       FROM (${hourCases}) c WHERE c.hours IS NOT NULL GROUP BY GROUPING SETS ((), (c.owner_id), (c.terms_version))`;
+  return { counts, hours };
 }
 
 export async function slaReport(ctx: Context, slaId: string, from: Date, to: Date): Promise<SlaReportFigures> {
@@ -134,67 +183,11 @@ export async function slaReport(ctx: Context, slaId: string, from: Date, to: Dat
   const terms = await listSlaTerms(ctx, sla.id);
   const at = new Date();
   if (sla.kind === SlaKind.LEAD_VOLUME) return volumeReport(ctx, sla, terms, from, to, at);
-  // Counts: for whole days (UTC) whose every case is already due, the SLA's daily rollup; for the
-  // rest of [from, to) (the partial days at its ends, and the days still running out) the cases.
-  const where = new Conditions();
-  const slaParam = where.param(sla.id);
-  const split = splitByDay(from, to);
-  const longest = Math.max(0, ...terms.map(allowedMs));
-  const settledEnd = Math.floor((at.getTime() - longest) / DAY_MS) * DAY_MS;
-  let rolled = 'false';
-  let caseRanges: Array<[Date, Date]> = [[from, to]];
-  if (split.days?.firstDay && split.days.endDay) {
-    const start = Date.parse(`${split.days.firstDay}T00:00:00Z`);
-    const end = Math.min(Date.parse(`${split.days.endDay}T00:00:00Z`), settledEnd);
-    if (start < end) {
-      rolled = `d.day >= ${where.param(new Date(start).toISOString().slice(0, 10))}::date AND d.day < ${where.param(new Date(end).toISOString().slice(0, 10))}::date`;
-      caseRanges = [
-        [from, new Date(start)],
-        [new Date(end), to],
-      ];
-    }
-  }
-  const cases = casesByTerms(
-    where,
-    terms,
-    caseRanges.filter(([start, end]) => start < end),
-    ({ due, completed, lateLogged }, term) =>
-      `v.owner_id, ${term.version} AS terms_version, 1 AS cases, (${completed} <= ${due})::int AS met,
-       ((${completed} IS NULL OR ${completed} > ${due}) AND ${due} <= ${where.param(at)}::timestamptz)::int AS breached,
-       (${lateLogged})::int AS late_logged`,
-    'NULL::uuid, NULL::int, 0, 0, 0, 0',
-  );
-  const rows = await selectRows<Record<string, unknown>>(
-    readerOf(ctx),
-    `SELECT c.owner_id, c.terms_version, GROUPING(c.owner_id) AS all_owners, GROUPING(c.terms_version) AS all_terms,
-       sum(c.cases) AS cases, sum(c.met) AS met, sum(c.breached) AS breached, sum(c.late_logged) AS late_logged
-     FROM (
-       SELECT nullif(d.owner_id, '${NO_OWNER}'::uuid) AS owner_id, d.terms_version, d.met + d.late + d.open AS cases,
-         d.met, d.late + d.open AS breached, d.late_logged
-       FROM sla_daily d WHERE d.sla_id = ${slaParam} AND ${rolled}
-       UNION ALL
-       ${cases}
-     ) c GROUP BY GROUPING SETS ((), (c.owner_id), (c.terms_version))`,
-    where.params,
-  );
-  const hourWhere = new Conditions();
-  const hourCases = casesByTerms(
-    hourWhere,
-    terms,
-    [[from, to]],
-    ({ completed }, term) =>
-      `v.owner_id, ${term.version} AS terms_version, date_part('epoch', ${completed} - v.entered_at) / 3600 AS hours`,
-    'NULL::uuid AS owner_id, NULL::int AS terms_version, NULL::float8 AS hours',
-  );
+  const statements = slaReportSql(sla, terms, from, to, at);
+  const rows = await selectSql<Record<string, unknown>>(readerOf(ctx), statements.counts);
   let hours: Promise<Array<Record<string, unknown>>> | undefined;
   const allHours = (): Promise<Array<Record<string, unknown>>> =>
-    (hours ??= selectSorting<Record<string, unknown>>(
-      ctx,
-      `SELECT c.owner_id, c.terms_version, GROUPING(c.owner_id) AS all_owners, GROUPING(c.terms_version) AS all_terms,
-         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY c.hours) AS hours
-       FROM (${hourCases}) c WHERE c.hours IS NOT NULL GROUP BY GROUPING SETS ((), (c.owner_id), (c.terms_version))`,
-      hourWhere.params,
-    ));
+    (hours ??= selectSorting<Record<string, unknown>>(ctx, statements.hours));
   const sameGroup = (a: Record<string, unknown>, b: Record<string, unknown>): boolean =>
     num(a.all_owners) === num(b.all_owners) &&
     num(a.all_terms) === num(b.all_terms) &&
@@ -229,6 +222,110 @@ export async function slaReport(ctx: Context, slaId: string, from: Date, to: Dat
   return { sla, terms, from, to, at, total, byOwner, byTermsVersion, periods: [] };
 }
 
+/** A SlaCaseFigures from a row of caseColumnsSql. */
+function caseFromRow(row: Record<string, unknown>): SlaCaseFigures {
+  return {
+    visitId: row.visit_id as string,
+    leadId: row.lead_id as string,
+    slaId: row.sla_id as string,
+    ownerId: row.owner_id as string | null,
+    termsVersion: num(row.terms_version),
+    startedAt: row.started_at as Date,
+    dueAt: row.due_at as Date,
+    completedAt: row.completed_at as Date | null,
+    completedRecordedAt: row.completed_recorded_at as Date | null,
+    reportedCompletedAt: row.reported_completed_at as Date | null,
+    lateLogged: row.late_logged === true,
+    attempts: num(row.attempts),
+    status: row.status as SlaCaseFigures['status'],
+  };
+}
+
+/** Which cases of one time SLA a page lists, at `at`: conditions on the visit `t` and its terms `s`. */
+export interface SlaCaseQuery {
+  slaId: string;
+  at: Date;
+  /** Given the visit `t`, its terms `s` and the instant `now`. */
+  conditions: (now: SQL) => SQL[];
+  direction: 'ASC' | 'DESC';
+}
+
+/** Cases of the SLA joined to the terms in force at their clock start (one version per case). */
+const casesFromSql = (slaId: SQL): SQL =>
+  sql.query`FROM stage_visit t JOIN sla_terms s ON s.sla_id = ${slaId} AND ${termsInForceSql('t', 's')}`;
+
+/**
+ * The statements of a page of cases: the rows (keyset by clock start, then visit id, one extra to
+ * know whether another page follows) and their total count.
+ */
+export function slaCasePageSql(
+  query: SlaCaseQuery,
+  first: number,
+  position: [string | number, string] | null,
+): { rows: SQL; count: SQL } {
+  const slaId = sql.value(query.slaId);
+  const now = sql.query`${sql.value(query.at)}::timestamptz`;
+  const where = [
+    sql.query`t.stage_id IN (SELECT stage_id FROM sla_terms WHERE sla_id = ${slaId})`,
+    ...query.conditions(now),
+  ];
+  const direction = sql.raw(query.direction === 'DESC' ? 'DESC' : 'ASC');
+  const keyset = position
+    ? [
+        sql.query`(t.entered_at, t.id) ${sql.raw(query.direction === 'DESC' ? '<' : '>')} (${sql.value(position[0])}, ${sql.value(position[1])})`,
+      ]
+    : [];
+  return {
+    rows: sql.query`SELECT ${caseColumnsSql(now, 't', 's')} ${casesFromSql(slaId)}
+     ${whereOf([...where, ...keyset])}
+     ORDER BY t.entered_at ${direction}, t.id ${direction} LIMIT ${intLiteral(first + 1)}`,
+    count: sql.query`SELECT count(*)::int AS count ${casesFromSql(slaId)} ${whereOf(where)}`,
+  };
+}
+
+/**
+ * A page of one SLA's cases, each judged in SQL by sla-case's definition. Cursors are those of
+ * the stage_visit connections (sorted by enteredAt), so a page follows from the previous one.
+ */
+export async function slaCasePage(
+  db: Queryable,
+  query: SlaCaseQuery,
+  first: number,
+  after: string | null | undefined,
+): Promise<Page<SlaCaseFigures>> {
+  const key = await cursorKeyOf(db);
+  const connection = `stage_visit:enteredAt:${query.direction}`;
+  // `after: null` (an explicit null variable) is the first page, like no `after` at all.
+  const position = after !== undefined && after !== null ? decodeCursor(key, connection, after, 'date') : null;
+  const statements = slaCasePageSql(query, first, position);
+  const rows = (await selectSql<Record<string, unknown>>(db, statements.rows)).map(caseFromRow);
+  const nodes = rows.slice(0, first);
+  return {
+    nodes,
+    cursorAt: (index) => encodeCursor(key, connection, nodes[index]!.startedAt, nodes[index]!.visitId),
+    hasNextPage: rows.length > first,
+    hasPreviousPage: position !== null,
+    countTotal: async () => (await selectSql<{ count: number }>(db, statements.count))[0]?.count ?? 0,
+  };
+}
+
+/** Which breached cases of a time SLA whose clock started in [from, to) a page lists, newest first. */
+export function slaBreachesQuery(
+  report: Pick<SlaReportFigures, 'sla' | 'from' | 'to' | 'at'>,
+  ownerId?: string,
+): SlaCaseQuery {
+  return {
+    slaId: report.sla.id,
+    at: report.at,
+    direction: 'DESC',
+    conditions: (now) => [
+      sql.query`t.entered_at >= ${sql.value(report.from)} AND t.entered_at < ${sql.value(report.to)}`,
+      ...(ownerId ? [sql.query`t.owner_id = ${sql.value(ownerId)}`] : []),
+      breachedSql(now, 't', 's'),
+    ],
+  };
+}
+
 /** The breached cases of a time SLA whose clock started in [from, to), newest first. */
 export async function listSlaBreaches(
   ctx: Context,
@@ -246,113 +343,32 @@ export async function listSlaBreaches(
       countTotal: () => Promise.resolve(0),
     };
   }
-  const where = new Conditions();
-  const sla = where.param(report.sla.id);
-  where.add(`t.stage_id IN (SELECT stage_id FROM sla_terms WHERE sla_id = ${sla})`);
-  where.add(`t.entered_at >= ${where.param(report.from)} AND t.entered_at < ${where.param(report.to)}`);
-  if (ownerId) where.add(`t.owner_id = ${where.param(ownerId)}`);
-  const at = `${where.param(report.at)}::timestamptz`;
-  where.add(
-    `EXISTS (SELECT 1 FROM sla_terms s WHERE s.sla_id = ${sla} AND ${termsInForceSql('t', 's')} AND ${breachedSql(at, 't')})`,
-  );
-  const page = await keysetPage(
-    readerOf(ctx),
-    StageVisit,
-    'stage_visit',
-    where,
-    { property: 'enteredAt', column: 'entered_at', kind: 'date', direction: 'DESC' },
-    first,
-    after,
-  );
-  return {
-    ...page,
-    nodes: page.nodes.map((visit) => caseOf(report.sla, report.terms, visit, report.at)),
-  };
-}
-
-/**
- * The case of `visit` judged by the version of the SLA's terms (`allTerms`, any order) in force on
- * its stage when its clock started, in JS for the rows of a page; the same rules as the SQL above.
- */
-export function caseOf(sla: Sla, allTerms: SlaTerms[], visit: StageVisit, at: Date): SlaCaseFigures {
-  const startedAt = new Date(visit.enteredAt);
-  const terms = termsAt(
-    allTerms.filter((candidate) => candidate.stageId === visit.stageId),
-    startedAt,
-  )!;
-  const allowed = allowedMs(terms);
-  const dueAt = new Date(startedAt.getTime() + allowed);
-  const needed = terms.kind === SlaKind.RESPONSE_TIME ? 1 : (terms.attempts ?? 1);
-  const dates = (values: Date[] | null | undefined): Date[] => (values ?? []).map((time) => new Date(time));
-  const completedAt = dates(visit.contactTimes)[needed - 1] ?? null;
-  const reportedCompletedAt = dates(visit.reportedContactTimes)[needed - 1] ?? null;
-  const met = completedAt !== null && completedAt <= dueAt;
-  const status = met
-    ? 'MET'
-    : dueAt <= at
-      ? 'BREACHED'
-      : at.getTime() >= startedAt.getTime() + allowed * 0.75
-        ? 'AT_RISK'
-        : 'ON_TRACK';
-  return {
-    visitId: visit.id,
-    leadId: visit.leadId,
-    slaId: sla.id,
-    ownerId: visit.ownerId,
-    termsVersion: terms.version,
-    startedAt,
-    dueAt,
-    completedAt,
-    completedRecordedAt: dates(visit.contactRecordedTimes)[needed - 1] ?? null,
-    reportedCompletedAt,
-    lateLogged: !met && reportedCompletedAt !== null && reportedCompletedAt <= dueAt,
-    attempts: (visit.contactTimes ?? []).length,
-    status,
-  };
+  return slaCasePage(readerOf(ctx), slaBreachesQuery(report, ownerId), first, after);
 }
 
 /**
  * Each lead's latest case under every time SLA (not archived) whose stage it has entered, judged
- * by the terms in force when its clock started, with its status now. One statement for all the
- * leads of a request (see loaders).
+ * by the terms in force when its clock started, with its status at `at`. One statement for all
+ * the leads of a request (see loaders).
  */
+export function slaStatusesSql(leadIds: readonly string[], at: Date): SQL {
+  return sql.query`SELECT DISTINCT ON (v.lead_id, s.id) ${caseColumnsSql(sql.query`${sql.value(at)}::timestamptz`, 'v', 'st')}, s.name
+     FROM stage_visit v
+     JOIN sla_terms st ON ${termsInForceSql('v', 'st')}
+     JOIN sla s ON s.id = st.sla_id AND s.archived_at IS NULL AND s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP')
+     WHERE v.lead_id = ANY(${sql.value(leadIds)}::uuid[])
+     ORDER BY v.lead_id, s.id, v.entered_at DESC, v.id DESC`;
+}
+
 export async function slaStatusesOfLeads(
   db: DataSource | EntityManager,
   leadIds: readonly string[],
 ): Promise<Map<string, SlaCaseFigures[]>> {
-  const rows = await selectRows<Record<string, unknown>>(
-    db,
-    `SELECT DISTINCT ON (v.lead_id, s.id) v.id AS visit_id, v.lead_id, s.id AS sla_id, s.name, v.owner_id,
-       st.version AS terms_version, v.entered_at AS started_at, ${DUE_SQL} AS due_at, ${COMPLETED_SQL} AS completed_at,
-       CASE WHEN st.kind = 'RESPONSE_TIME' THEN v.contact_recorded_times[1] ELSE v.contact_recorded_times[st.attempts] END
-         AS completed_recorded_at,
-       ${reportedCompletedSql('v', 'st')} AS reported_completed_at, ${lateLoggedSql('v', 'st')} AS late_logged,
-       cardinality(v.contact_times) AS attempts, ${statusSql('$2::timestamptz')} AS status
-     FROM stage_visit v
-     JOIN sla_terms st ON ${termsInForceSql('v', 'st')}
-     JOIN sla s ON s.id = st.sla_id AND s.archived_at IS NULL AND s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP')
-     WHERE v.lead_id = ANY($1::uuid[])
-     ORDER BY v.lead_id, s.id, v.entered_at DESC, v.id DESC`,
-    [leadIds, new Date()],
-  );
+  const rows = await selectSql<Record<string, unknown>>(db, slaStatusesSql(leadIds, new Date()));
   const byLead = new Map<string, SlaCaseFigures[]>();
   for (const row of rows.sort((a, b) => String(a.name).localeCompare(String(b.name)))) {
     const list = byLead.get(row.lead_id as string) ?? [];
-    list.push({
-      visitId: row.visit_id as string,
-      leadId: row.lead_id as string,
-      slaId: row.sla_id as string,
-      ownerId: row.owner_id as string | null,
-      termsVersion: num(row.terms_version),
-      startedAt: row.started_at as Date,
-      dueAt: row.due_at as Date,
-      completedAt: row.completed_at as Date | null,
-      completedRecordedAt: row.completed_recorded_at as Date | null,
-      reportedCompletedAt: row.reported_completed_at as Date | null,
-      lateLogged: row.late_logged === true,
-      attempts: num(row.attempts),
-      status: row.status as SlaCaseFigures['status'],
-    });
+    list.push(caseFromRow(row));
     byLead.set(row.lead_id as string, list);
   }
   return byLead;
@@ -368,19 +384,28 @@ async function firstReachesByPeriod(
   const stages = await listStages(ctx);
   const stage = stages.find((candidate) => candidate.id === sla.stageId);
   if (!stage) return new Map();
-  const where = new Conditions();
-  const reach = firstReachSql(stages, stage);
-  where.add(`${reach} >= ${where.param(from)} AND ${reach} < ${where.param(to)}`);
-  if (sla.personaId) where.add(`f.persona_id = ${where.param(sla.personaId)}`);
-  if (sla.campaignId) where.add(`f.campaign_id = ${where.param(sla.campaignId)}`);
-  const unit = sla.period === SlaPeriod.QUARTER ? 'quarter' : 'month';
-  const rows = await selectRows<{ period: Date; leads: string }>(
+  const rows = await selectSql<{ period: Date; leads: string }>(
     readerOf(ctx),
-    `SELECT date_trunc('${unit}', ${reach} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, count(*) AS leads
-     FROM lead_fact f ${where.where()} GROUP BY 1`,
-    where.params,
+    firstReachesSql(stages, stage, sla, from, to),
   );
   return new Map(rows.map((row) => [new Date(row.period).getTime(), num(row.leads)]));
+}
+
+/** Leads of the terms' persona and campaign that first reached `stage` in [from, to), by period. */
+export function firstReachesSql(
+  stages: FunnelStage[],
+  stage: FunnelStage,
+  sla: Pick<SlaTerms, 'personaId' | 'campaignId' | 'period'>,
+  from: Date,
+  to: Date,
+): SQL {
+  const reach = firstReachSql(stages, stage);
+  const where = [sql.query`${reach} >= ${sql.value(from)} AND ${reach} < ${sql.value(to)}`];
+  if (sla.personaId) where.push(sql.query`f.persona_id = ${sql.value(sla.personaId)}`);
+  if (sla.campaignId) where.push(sql.query`f.campaign_id = ${sql.value(sla.campaignId)}`);
+  const unit = sql.literal(sla.period === SlaPeriod.QUARTER ? 'quarter' : 'month');
+  return sql.query`SELECT date_trunc(${unit}, ${reach} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, count(*) AS leads
+     FROM lead_fact f ${whereOf(where)} GROUP BY 1`;
 }
 
 /**

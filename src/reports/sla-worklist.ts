@@ -1,17 +1,30 @@
 import type { Context } from '../context';
 import { readerOf } from '../context';
-import { Conditions } from '../db/select';
+import { sql } from '../db/fragments';
 import { SlaKind } from '../entities/enums';
-import { StageVisit } from '../entities/stage-visit.entity';
 import type { Page } from '../schema/connection';
 import { badInput } from '../schema/errors';
-import { keysetPage } from '../services/pagination';
-import { getSlaOrThrow, listSlaTerms } from '../services/sla.service';
-import { caseOf, type SlaCaseFigures } from './sla-report';
-import { completedSql, dueSql, termsInForceSql } from '../rollups/sla-case';
+import { getSlaOrThrow } from '../services/sla.service';
+import { atRiskSql, completedSql, dueSql } from '../rollups/sla-case';
+import { slaCasePage, type SlaCaseFigures, type SlaCaseQuery } from './sla-report';
 
-/** AT_RISK starts once this share of the allowed time is used (see SlaCaseStatus). */
-const AT_RISK_SHARE = 0.75;
+/** Which open cases of a time SLA the worklist lists at `at`: not completed and not yet due. */
+export function openSlaCasesQuery(
+  args: { slaId: string; ownerId?: string; atRiskOnly: boolean },
+  at: Date,
+): SlaCaseQuery {
+  return {
+    slaId: args.slaId,
+    at,
+    direction: 'ASC',
+    conditions: (now) => [
+      sql.query`t.entered_at <= ${now}`,
+      sql.query`${completedSql('t', 's')} IS NULL AND ${dueSql('t', 's')} > ${now}`,
+      ...(args.atRiskOnly ? [atRiskSql(now, 't', 's')] : []),
+      ...(args.ownerId ? [sql.query`t.owner_id = ${sql.value(args.ownerId)}`] : []),
+    ],
+  };
+}
 
 /**
  * Sales' worklist for a time SLA: its cases not completed and not yet due at `at`, due soonest
@@ -29,31 +42,5 @@ export async function listOpenSlaCases(
     throw badInput('slaId', `openSlaCases needs a RESPONSE_TIME or FOLLOW_UP SLA; ${sla.name} is LEAD_VOLUME`);
   }
   // Each case is judged by the terms in force when its clock started (see SlaReport).
-  const terms = await listSlaTerms(ctx, sla.id);
-  const where = new Conditions();
-  const slaParam = where.param(sla.id);
-  const now = `${where.param(at)}::timestamptz`;
-  const atRisk = args.atRiskOnly
-    ? ` AND ${now} >= t.entered_at + (${dueSql('t', 's')} - t.entered_at) * ${AT_RISK_SHARE}`
-    : '';
-  where.add(`t.stage_id IN (SELECT stage_id FROM sla_terms WHERE sla_id = ${slaParam})`);
-  where.add(`t.entered_at <= ${now}`);
-  where.add(
-    `EXISTS (SELECT 1 FROM sla_terms s WHERE s.sla_id = ${slaParam} AND ${termsInForceSql('t', 's')}
-       AND ${completedSql('t', 's')} IS NULL AND ${dueSql('t', 's')} > ${now}${atRisk})`,
-  );
-  if (args.ownerId) where.add(`t.owner_id = ${where.param(args.ownerId)}`);
-  const page = await keysetPage(
-    readerOf(ctx),
-    StageVisit,
-    'stage_visit',
-    where,
-    { property: 'enteredAt', column: 'entered_at', kind: 'date', direction: 'ASC' },
-    args.first,
-    args.after,
-  );
-  return {
-    ...page,
-    nodes: page.nodes.map((visit) => caseOf(sla, terms, visit, at)),
-  };
+  return slaCasePage(readerOf(ctx), openSlaCasesQuery({ ...args, slaId: sla.id }, at), args.first, args.after);
 }

@@ -4,7 +4,15 @@ import { managerOf } from '../context';
 import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { NO_OWNER } from '../entities/sla-daily.entity';
 import { logger } from '../logger';
-import { completedSql, countedAtSql, dueSql, lateLoggedSql, termsInForceSql } from './sla-case';
+import { sql, textOf, type SQL } from '../db/fragments';
+import * as slaCase from './sla-case';
+
+// Adapter: sla-case returns pg-sql2 fragments (without values); this file still writes strings.
+const countedAtSql = (a: string): string => textOf(slaCase.countedAtSql(a));
+const dueSql = (): string => textOf(slaCase.dueSql());
+const completedSql = (): string => textOf(slaCase.completedSql());
+const lateLoggedSql = (): string => textOf(slaCase.lateLoggedSql());
+const termsInForceSql = (): string => textOf(slaCase.termsInForceSql());
 
 /**
  * The metric rollups (lead_fact, lead_campaign_credit, stage_visit, lead_stage_time) are derived
@@ -27,32 +35,32 @@ export const enteredAtColumn = (slot: number): string => `entered_at${slot}`;
  * history up to `bound` (a SQL expression: a parameter, or 'infinity'): the columns of lead_fact,
  * in its order. The asOf funnel runs it with a past bound instead of reading lead_fact.
  */
-export function leadSummarySql(leadCondition: string, bound: string): string {
+export function leadSummarySql(leadCondition: SQL, bound: SQL): SQL {
   const enteredAt = SLOTS.map((slot) => `min(x.first_at) FILTER (WHERE x.slot = ${slot}) AS ${enteredAtColumn(slot)}`);
   const moves = [0, 1, 2, 3].map(
     (word) =>
       `coalesce(bit_or(1::bigint << ((f.slot % 4) * 16 + s.slot)) FILTER (WHERE f.slot / 4 = ${word}), 0) AS moves${word}`,
   );
-  return `
+  return sql.query`
     SELECT l.id AS lead_id, l.created_at, l.campaign_id, l.persona_id, l.owner_id,
       coalesce(cur.stage_id, l.stage_id) AS stage_id,
       coalesce(h.entered_mask, 0) AS entered_mask, coalesce(h.reentered_mask, 0) AS reentered_mask,
       coalesce(m.moves0, 0) AS moves0, coalesce(m.moves1, 0) AS moves1,
       coalesce(m.moves2, 0) AS moves2, coalesce(m.moves3, 0) AS moves3,
-      ${SLOTS.map((slot) => `h.${enteredAtColumn(slot)}`).join(', ')},
+      ${sql.raw(SLOTS.map((slot) => `h.${enteredAtColumn(slot)}`).join(', '))},
       l.deal_value, coalesce(v.accepted, 0) AS accepted_count, coalesce(v.rejected, 0) AS rejected_count,
       coalesce(v.reasons, '{}') AS rejection_reasons
     FROM lead l
     LEFT JOIN LATERAL (
       SELECT bit_or(1::bigint << x.slot) AS entered_mask,
         coalesce(bit_or(1::bigint << x.slot) FILTER (WHERE x.entries > 1), 0) AS reentered_mask,
-        ${enteredAt.join(',\n        ')}
+        ${sql.raw(enteredAt.join(',\n        '))}
       FROM (SELECT s.slot, count(*) AS entries, min(t.at) AS first_at
             FROM stage_transition t JOIN funnel_stage s ON s.id = t.to_stage_id
             WHERE t.lead_id = l.id AND t.at <= ${bound} GROUP BY s.slot) x
     ) h ON true
     LEFT JOIN LATERAL (
-      SELECT ${moves.join(', ')}
+      SELECT ${sql.raw(moves.join(', '))}
       FROM stage_transition t
       JOIN funnel_stage f ON f.id = t.from_stage_id
       JOIN funnel_stage s ON s.id = t.to_stage_id
@@ -70,6 +78,8 @@ export function leadSummarySql(leadCondition: string, bound: string): string {
     ) v ON true
     WHERE ${leadCondition}`;
 }
+
+const INFINITY = sql.raw("'infinity'::timestamptz");
 
 const FACT_COLUMNS = [
   'lead_id',
@@ -103,7 +113,7 @@ const funnelKeyOf = (alias: string): string =>
  */
 function upsertFactsSql(): string {
   const keys = FUNNEL_KEY.join(', ');
-  return `WITH new AS (${leadSummarySql('l.id = ANY($1::uuid[])', "'infinity'::timestamptz")}),
+  return `WITH new AS (${textOf(leadSummarySql(sql.raw('l.id = ANY($1::uuid[])'), INFINITY))}),
     old AS (SELECT * FROM lead_fact WHERE lead_id = ANY($1::uuid[])),
     up AS (
       INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) SELECT ${FACT_COLUMNS.join(', ')} FROM new
@@ -485,7 +495,7 @@ export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
   const all = (): string => 'true';
   await db.query('TRUNCATE lead_fact, lead_campaign_credit, stage_visit, lead_stage_time');
   await db.query(
-    `INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) ${leadSummarySql('true', "'infinity'::timestamptz")}`,
+    `INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) ${textOf(leadSummarySql(sql.query`true`, INFINITY))}`,
   );
   await db.query(`INSERT INTO lead_campaign_credit (${CREDIT_COLUMNS.join(', ')}) ${creditsSelectSql(all)}`);
   await db.query(`INSERT INTO stage_visit (${VISIT_COLUMNS.join(', ')}) ${visitsSelectSql(all)}`);
