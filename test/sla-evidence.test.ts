@@ -300,7 +300,9 @@ describe('the rollups stay equal to a rebuild', () => {
                    FROM sla_daily d WHERE NOT (met = 0 AND late = 0 AND open = 0 AND late_logged = 0))::text AS daily`,
       );
     const slaId = await givenSla(2);
-    const leadId = await leadInMqlSince(wholeMinute(Date.now() - 2 * 24 * HOUR - 7 * MINUTE));
+    // 36 h back always falls on another UTC day than the other tests' cases (3 days back, and within the last
+    // ~70 minutes), so this SLA's daily row holds this case alone at any time of day.
+    const leadId = await leadInMqlSince(wholeMinute(Date.now() - 36 * HOUR));
     const [{ at }] = await t.dataSource.query(
       'SELECT at FROM stage_transition WHERE lead_id = $1 AND to_stage_id = $2',
       [leadId, mqlId],
