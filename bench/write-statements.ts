@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { publishStarterRules } from '../src/cli/starter-rules';
+import type { Context } from '../src/context';
+import { createDataSource } from '../src/db/data-source';
+import { migrateDatabase } from '../src/db/database';
+import { ActivityType, Role } from '../src/entities/enums';
+import { createLoaders } from '../src/loaders';
+import { recordActivity } from '../src/services/activity.service';
+import { createCampaign } from '../src/services/campaign.service';
+import { createLead } from '../src/services/lead.service';
+import { issueTokenFor } from '../src/services/user.service';
+
+/**
+ * Statements per lead write (`npm run bench -- write-statements`): every query a createLead and a
+ * recordActivity (with and without a campaign) sends, BEGIN and COMMIT included, counted at the
+ * pg driver, with the starter rules published. Runs on a fresh database next to DATABASE_URL.
+ */
+export async function main(): Promise<string> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('DATABASE_URL names the server to create the benchmark database on');
+  const name = `bench_statements_${process.pid}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const dataSource = createDataSource(url.toString(), { poolSize: 4 });
+  await dataSource.initialize();
+  try {
+    await migrateDatabase(dataSource, url.toString());
+    await publishStarterRules(dataSource);
+    const base: Context = { requestId: 'bench', user: null, dataSource, loaders: createLoaders(dataSource) };
+    const { user } = await issueTokenFor(base, `bench-${randomUUID().slice(0, 8)}`, Role.ADMIN);
+    const ctx = (): Context => ({
+      ...base,
+      user: { id: user.id, name: user.name, role: Role.ADMIN },
+      loaders: createLoaders(dataSource),
+    });
+    const campaign = await createCampaign(ctx(), { name: `bench ${randomUUID()}`, channel: 'EMAIL' } as never);
+
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- restored below, called with its client
+    const original = Client.prototype.query;
+    let counting = false;
+    const seen: string[] = [];
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      if (counting) seen.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+    const count = async (work: () => Promise<unknown>): Promise<{ statements: number; ms: number }> => {
+      await work(); // warm caches
+      seen.length = 0;
+      counting = true;
+      const started = performance.now();
+      const rounds = 20;
+      for (let i = 0; i < rounds; i += 1) await work();
+      const ms = (performance.now() - started) / rounds;
+      counting = false;
+      return { statements: seen.length / rounds, ms };
+    };
+    const lead = await createLead(ctx(), { email: `${randomUUID()}@example.com` });
+    const rows: Array<[string, { statements: number; ms: number }]> = [
+      ['createLead', await count(() => createLead(ctx(), { email: `${randomUUID()}@example.com` }))],
+      ['recordActivity', await count(() => recordActivity(ctx(), { leadId: lead.id, type: ActivityType.PAGE_VIEW }))],
+      [
+        'recordActivity with a campaign',
+        await count(() =>
+          recordActivity(ctx(), { leadId: lead.id, type: ActivityType.EMAIL_CLICK, campaignId: campaign.id }),
+        ),
+      ],
+    ];
+    Client.prototype.query = original;
+    if (process.env.SHOW_STATEMENTS) process.stderr.write(`${seen.join('\n---\n')}\n`);
+    return [
+      '## Statements per lead write',
+      '',
+      'Every statement one write sends (BEGIN and COMMIT included), counted at the pg driver, one client, starter rules published.',
+      '',
+      '| write | statements | ms (1 client, in process) |',
+      '|---|---|---|',
+      ...rows.map(([label, { statements, ms }]) => `| ${label} | ${statements} | ${ms.toFixed(1)} |`),
+    ].join('\n');
+  } finally {
+    await dataSource.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.end();
+  }
+}
