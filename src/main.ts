@@ -12,6 +12,7 @@ import { startMetricsServer } from './observability/http-observability';
 import { watchPublishedRules } from './rules/rule-cache';
 import { closeRulePool, warmRulePool } from './rules/rule-pool';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency.service';
+import { watchRollupDeltas } from './rollups/fold';
 import { watchStageTimes } from './rollups/lead-facts';
 import { startJobQueue } from './services/rescore.service';
 
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   const stopJobs = await startJobQueue(database.dataSource, database.url);
   // A funnel edit marks the stored times to next stage stale; they are rebuilt in the background.
   const stopStageTimes = watchStageTimes(database.dataSource);
+  // Interim (the jobs branch schedules it with pg-boss): lead writes append daily deltas; fold them.
+  const stopFolding = watchRollupDeltas(database.dataSource);
   // Idempotency keys are kept 24 h; the sweep forgets older ones.
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(database.dataSource).catch((error: unknown) =>
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
       await stopWatchingRules();
       await closeRulePool();
       await stopStageTimes();
+      await stopFolding();
       if (readDataSource?.isInitialized) await readDataSource.destroy();
       await database.close();
       metricsServer?.close();

@@ -518,21 +518,54 @@ export async function rebuildSlaDaily(db: Queryable, slaId: string): Promise<voi
   );
 }
 
+/**
+ * What a rebuild writes, table by table, as SELECTs: each per-lead rollup from the facts, each
+ * daily rollup (folded, no deltas) from the per-lead rollups. The rebuilds insert these rows; the
+ * concurrency test compares them with the tables inside one snapshot.
+ */
+export function rebuiltRows(): Record<
+  'lead_fact' | 'lead_campaign_credit' | 'stage_visit' | 'lead_stage_time' | DailyRollup,
+  { columns: string[]; select: Fragment }
+> {
+  const all = (): Fragment => sql.raw('true');
+  const credits = sql.raw('(SELECT *, 1 AS sign FROM lead_campaign_credit) c');
+  return {
+    lead_fact: { columns: FACT.all, select: leadSummary(sql.raw('true'), INFINITY) },
+    lead_campaign_credit: { columns: CREDIT.all, select: creditsSelect(all, sql.raw('lead_fact')) },
+    stage_visit: { columns: VISIT.all, select: visitsSelect(all) },
+    lead_stage_time: {
+      columns: STAGE_TIME.all,
+      select: sql.query`WITH p AS MATERIALIZED (${STAGE_REACH}) ${stageTimesSelect(sql.raw('lead_fact'), sql.raw('p'))}`,
+    },
+    funnel_daily: {
+      columns: FUNNEL_DAILY.all,
+      select: sql.query`SELECT count(*)::int AS leads, ${funnelKeyOf('f')} FROM lead_fact f GROUP BY ${columnList(
+        FUNNEL_DAILY.key,
+      )}`,
+    },
+    campaign_daily: { columns: CAMPAIGN_DAILY.all, select: campaignDailyRows(credits, false) },
+    campaign_reason_daily: { columns: REASON_DAILY.all, select: reasonDailyRows(credits, false) },
+    sla_daily: { columns: SLA_DAILY.all, select: slaDailyRows(ALL_VISITS, false) },
+  };
+}
+
+/** The daily rollups: each a view over `<name>_folded` and `<name>_delta`. */
+export type DailyRollup = 'funnel_daily' | 'campaign_daily' | 'campaign_reason_daily' | 'sla_daily';
+export const DAILY_ROLLUPS: DailyRollup[] = ['funnel_daily', 'campaign_daily', 'campaign_reason_daily', 'sla_daily'];
+
 /** The statements that rebuild the daily rollups (folded, no deltas) from the per-lead rollups. */
 export function rebuildDailyStatements(): Fragment[] {
-  const credits = sql.raw('(SELECT *, 1 AS sign FROM lead_campaign_credit) c');
-  const funnelKeys = columnList(FUNNEL_DAILY.key);
+  const rows = rebuiltRows();
   return [
-    sql.query`TRUNCATE funnel_daily_folded, funnel_daily_delta, campaign_daily_folded, campaign_daily_delta,
-      campaign_reason_daily_folded, campaign_reason_daily_delta, sla_daily_folded, sla_daily_delta`,
-    sql.query`INSERT INTO funnel_daily_folded (${funnelKeys}, leads)
-      SELECT ${funnelKeyOf('f')}, count(*) FROM lead_fact f GROUP BY ${funnelKeys}`,
-    sql.query`INSERT INTO campaign_daily_folded (${columnList(CAMPAIGN_DAILY.all)})
-      SELECT ${columnList(CAMPAIGN_DAILY.all)} FROM (${campaignDailyRows(credits, false)}) d`,
-    sql.query`INSERT INTO campaign_reason_daily_folded (${columnList(REASON_DAILY.all)})
-      SELECT ${columnList(REASON_DAILY.all)} FROM (${reasonDailyRows(credits, false)}) d`,
-    sql.query`INSERT INTO sla_daily_folded (${columnList(SLA_DAILY.all)})
-      SELECT ${columnList(SLA_DAILY.all)} FROM (${slaDailyRows(ALL_VISITS, false)}) d`,
+    sql.query`TRUNCATE ${sql.join(
+      DAILY_ROLLUPS.flatMap((name) => [sql.identifier(`${name}_folded`), sql.identifier(`${name}_delta`)]),
+      ', ',
+    )}`,
+    ...DAILY_ROLLUPS.map((name) => {
+      const { columns, select } = rows[name];
+      return sql.query`INSERT INTO ${sql.identifier(`${name}_folded`)} (${columnList(columns)})
+      SELECT ${columnList(columns)} FROM (${select}) d`;
+    }),
   ];
 }
 
@@ -543,14 +576,17 @@ export async function rebuildDailyRollups(db: Queryable): Promise<void> {
 
 /** The statements that rebuild every lead's own rollup rows from the facts. */
 export function rebuildLeadStatements(): Fragment[] {
-  const all = (): Fragment => sql.raw('true');
+  const rows = rebuiltRows();
+  const perLead = ['lead_fact', 'lead_campaign_credit', 'stage_visit', 'lead_stage_time'] as const;
   return [
-    sql.query`TRUNCATE lead_fact, lead_campaign_credit, stage_visit, lead_stage_time`,
-    sql.query`INSERT INTO lead_fact (${columnList(FACT.all)}) ${leadSummary(sql.raw('true'), INFINITY)}`,
-    sql.query`INSERT INTO lead_campaign_credit (${columnList(CREDIT.all)}) ${creditsSelect(all, sql.raw('lead_fact'))}`,
-    sql.query`INSERT INTO stage_visit (${columnList(VISIT.all)}) ${visitsSelect(all)}`,
-    sql.query`INSERT INTO lead_stage_time (${columnList(STAGE_TIME.all)})
-      WITH p AS MATERIALIZED (${STAGE_REACH}) ${stageTimesSelect(sql.raw('lead_fact'), sql.raw('p'))}`,
+    sql.query`TRUNCATE ${sql.join(
+      perLead.map((name) => sql.identifier(name)),
+      ', ',
+    )}`,
+    ...perLead.map((name) => {
+      const { columns, select } = rows[name];
+      return sql.query`INSERT INTO ${sql.identifier(name)} (${columnList(columns)}) SELECT ${columnList(columns)} FROM (${select}) r`;
+    }),
     sql.query`UPDATE stage_time_state SET built_generation = generation WHERE id = 1`,
   ];
 }

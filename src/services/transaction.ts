@@ -46,15 +46,19 @@ export async function inTransaction<T>(
 async function runTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await ctx.dataSource.transaction(async (manager) => {
+      const committed: Array<() => void> = [];
+      const result = await ctx.dataSource.transaction(async (manager) => {
         await manager.query(`SET LOCAL lock_timeout = ${Math.trunc(config.lockTimeoutMs)}`);
         const written = new Set<string>();
-        manager.queryRunner!.data = { ...manager.queryRunner!.data, [LEADS_WRITTEN]: written };
-        const result = await work({ ...ctx, manager });
+        committed.length = 0;
+        manager.queryRunner!.data = { ...manager.queryRunner!.data, [LEADS_WRITTEN]: written, [COMMITTED]: committed };
+        const outcome = await work({ ...ctx, manager });
         // The hook: the rollups of the leads this transaction locked or created commit with it.
         await refreshLockedLeadFacts(manager, [...written]);
-        return result;
+        return outcome;
       });
+      for (const callback of committed) callback();
+      return result;
     } catch (error) {
       const state = sqlState(error);
       if (state === LOCK_NOT_AVAILABLE) throw recordBusy();
@@ -66,6 +70,14 @@ async function runTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>
 }
 
 const LEADS_WRITTEN = 'smarketing.leadsWritten';
+const COMMITTED = 'smarketing.committed';
+
+/** Runs `callback` once this transaction has committed (not at all if it rolls back). */
+export function afterCommit(tx: Context, callback: () => void): void {
+  const callbacks = tx.manager?.queryRunner?.data?.[COMMITTED] as Array<() => void> | undefined;
+  if (!callbacks) throw new Error('afterCommit is called only inside inTransaction');
+  callbacks.push(callback);
+}
 
 /**
  * Registers leads whose row this transaction has locked or inserted: their metric rollups are
