@@ -12,20 +12,17 @@ import path from 'node:path';
 process.env.DB_STATEMENT_TIMEOUT_MS ??= '0';
 
 const RESULTS = path.join(__dirname, 'RESULTS.md');
-const ALL = ['leads-page', 'rules', 'metrics', 'cpu-budget'];
+const ALL = ['leads-page', 'rules', 'metrics', 'cpu-budget', 'writes'];
 
-function machine(): string {
+function machine(loadBefore: number[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average before the run ${os
-    .loadavg()
-    .map((load) => load.toFixed(2))
-    .join(' ')}`;
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; load average before the run ${loadBefore.map((load) => load.toFixed(2)).join(' ')}`;
 }
 
-function writeSection(name: string, body: string): void {
+function writeSection(name: string, body: string, loadBefore: number[]): void {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
-  const stamped = `${start}\n${body.trim()}\n\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}._\n${end}`;
+  const stamped = `${start}\n${body.trim()}\n\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine(loadBefore)}._\n${end}`;
   let text = fs.existsSync(RESULTS)
     ? fs.readFileSync(RESULTS, 'utf8')
     : '# Benchmark results\n\nWritten by `npm run bench`; each section is replaced when its benchmark runs again.\n';
@@ -45,8 +42,9 @@ async function run(): Promise<void> {
     // require, not import(): ts-node compiles the benchmark files as CommonJS.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bench = require(file) as { main: () => Promise<string> };
+    const loadBefore = os.loadavg();
     const section = await bench.main();
-    writeSection(name, section);
+    writeSection(name, section, loadBefore);
     process.stdout.write(`${section}\n`);
   }
 }
