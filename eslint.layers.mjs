@@ -68,7 +68,9 @@ export const ARROWS = {
   schema: ['config', 'entities'],
   auth: ['config', 'entities', 'db', 'context', 'schema', 'observability'],
   // A library the services call: no GraphQL, no context, no database.
-  rules: ['config', 'entities'],
+  // The rule cache holds the process's one LISTEN connection and the NOTIFY-invalidated caches
+  // (db/notified-cache.ts), so rules may use db; evaluation and validation still use none.
+  rules: ['config', 'entities', 'db'],
   rollups: ['config', 'entities', 'db'],
   queue: ['config'],
   events: ['config', 'entities', 'db', 'context', 'schema', 'observability', 'queue'],
@@ -97,17 +99,6 @@ export const TYPE_ONLY_ARROWS = {
   events: ['context'],
 };
 
-/**
- * TEMPORARY, to be removed by the lead when branch `rollups` merges: src/rollups/lead-facts.ts
- * still calls managerOf from the context (its rewrite on that branch drops the import). Nothing
- * else in rollups may import the context's code.
- */
-export const TEMPORARY_EXCEPTIONS = [
-  {
-    from: { element: { type: 'rollups', fileInternalPath: 'lead-facts.ts' } },
-    allow: { to: { element: { type: 'context' } } },
-  },
-];
 
 /**
  * @param {import('eslint').ESLint.Plugin} boundaries
@@ -141,7 +132,6 @@ export function layering(boundaries) {
               from: { element: { type: from } },
               allow: { to: { element: { types: { anyOf: to } } }, dependency: { kind: 'type' } },
             })),
-            ...TEMPORARY_EXCEPTIONS,
           ],
         },
       ],

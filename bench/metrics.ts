@@ -147,7 +147,7 @@ async function load(db: EntityManager): Promise<void> {
   process.stderr.write(`  rollups: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   await step(
     'vacuum analyze',
-    'VACUUM ANALYZE lead_fact, lead_campaign_credit, stage_visit, lead_stage_time, funnel_daily, campaign_daily, campaign_reason_daily',
+    'VACUUM ANALYZE lead_fact, lead_campaign_credit, stage_visit, lead_stage_time, funnel_daily_folded, campaign_daily_folded, campaign_reason_daily_folded, sla_daily_folded',
   );
 }
 
@@ -207,7 +207,7 @@ export async function main(): Promise<string> {
     if (!daily?.rows) {
       const started = performance.now();
       await rebuildDailyRollups(dataSource);
-      await dataSource.query('VACUUM ANALYZE funnel_daily, campaign_daily, campaign_reason_daily');
+      await dataSource.query('VACUUM ANALYZE funnel_daily_folded, campaign_daily_folded, campaign_reason_daily_folded');
       process.stderr.write(`  daily rollups: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
     const ctx: Context = { requestId: 'bench', user: null, dataSource, loaders: createLoaders(dataSource) };

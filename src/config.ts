@@ -72,6 +72,7 @@ export interface JobSchedules {
   idempotencySweepCron: string;
   /** Seconds between the end of one stage-time pass and the start of the next. */
   stageTimesSeconds: number;
+  rollupFoldSeconds: number;
   /** How often one process checks the cron schedules (pg-boss: 1 to 45 s). */
   cronCheckSeconds: number;
   /** How often each process polls a queue for jobs. */
@@ -331,6 +332,7 @@ export const config: Config = {
     rescoreRequeueCron: cronFromEnv('JOBS_RESCORE_REQUEUE_CRON', '* * * * *'),
     idempotencySweepCron: cronFromEnv('JOBS_IDEMPOTENCY_SWEEP_CRON', '17 * * * *'),
     stageTimesSeconds: intFromEnv('JOBS_STAGE_TIMES_SECONDS', 5, { min: 1, max: 3600 }),
+    rollupFoldSeconds: intFromEnv('JOBS_ROLLUP_FOLD_SECONDS', 2, { min: 1, max: 3600 }),
     cronCheckSeconds: intFromEnv('JOBS_CRON_CHECK_SECONDS', 30, { min: 1, max: 45 }),
     pollSeconds: intFromEnv('JOBS_POLL_SECONDS', 2, { min: 1, max: 60 }),
   },

@@ -2,10 +2,17 @@ import { Activity } from './activity.entity';
 import { AppSecret } from './app-secret.entity';
 import { ApiToken } from './api-token.entity';
 import { AuditEntry } from './audit-entry.entity';
-import { CampaignDaily, CampaignReasonDaily } from './campaign-daily.entity';
+import {
+  CampaignDaily,
+  CampaignDailyDelta,
+  CampaignDailyFolded,
+  CampaignReasonDaily,
+  CampaignReasonDailyDelta,
+  CampaignReasonDailyFolded,
+} from './campaign-daily.entity';
 import { Campaign } from './campaign.entity';
 import { Feedback } from './feedback.entity';
-import { FunnelDaily } from './funnel-daily.entity';
+import { FunnelDaily, FunnelDailyDelta, FunnelDailyFolded } from './funnel-daily.entity';
 import { FunnelStage } from './funnel-stage.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { LeadChange } from './lead-change.entity';
@@ -21,7 +28,7 @@ import { ReviewComment } from './review-comment.entity';
 import { Review } from './review.entity';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { RuleSet } from './rule-set.entity';
-import { SlaDaily } from './sla-daily.entity';
+import { SlaDaily, SlaDailyDelta, SlaDailyFolded } from './sla-daily.entity';
 import { SlaTerms } from './sla-terms.entity';
 import { Sla } from './sla.entity';
 import { StageDefinition } from './stage-definition.entity';
@@ -36,9 +43,15 @@ export const entities = [
   AuditEntry,
   Campaign,
   CampaignDaily,
+  CampaignDailyDelta,
+  CampaignDailyFolded,
   CampaignReasonDaily,
+  CampaignReasonDailyDelta,
+  CampaignReasonDailyFolded,
   Feedback,
   FunnelDaily,
+  FunnelDailyDelta,
+  FunnelDailyFolded,
   FunnelStage,
   IdempotencyKey,
   Lead,
@@ -57,6 +70,8 @@ export const entities = [
   RuleSetVersion,
   Sla,
   SlaDaily,
+  SlaDailyDelta,
+  SlaDailyFolded,
   SlaTerms,
   StageDefinition,
   StageTransition,

@@ -1,4 +1,5 @@
 import { config } from '../config';
+import { foldRollupDeltas } from '../rollups/fold';
 import { rebuildStaleStageTimes } from '../rollups/lead-facts';
 import { purgeExpiredIdempotencyKeys } from '../services/idempotency.service';
 import { RESCORE_QUEUE, rescoreRetryOptions } from '../services/rescore.service';
@@ -21,7 +22,7 @@ export function backgroundJobs(): JobDefinition[] {
     ),
     // A funnel edit marks the stored times to next stage stale; this pass rebuilds them.
     every('stage-times', config.jobs.stageTimesSeconds, ({ dataSource }) => rebuildStaleStageTimes(dataSource)),
-    // The rollup delta fold (issue 12) goes here the same way, with its interval in config.jobs:
-    // every('rollup-fold', config.jobs.rollupFoldSeconds, ({ dataSource }) => foldRollupDeltas(dataSource)),
+    // Lead writes append signed daily deltas (no hot rows); this folds them into the daily totals.
+    every('rollup-fold', config.jobs.rollupFoldSeconds, ({ dataSource }) => foldRollupDeltas(dataSource)),
   ];
 }

@@ -8,7 +8,7 @@ import { StageKind } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { badInput } from '../schema/errors';
 import { listStages, stageByKeyOrThrow } from '../services/funnel.service';
-import { enteredAtColumn, leadSummarySql, stageTimesFresh } from '../rollups/lead-facts';
+import { enteredAtColumn, leadSummary, stageTimesFresh } from '../rollups/lead-facts';
 import {
   cohortConditions,
   daysCondition,
@@ -91,7 +91,7 @@ function leadRowsSource(filter: CohortFilter, asOf: Date | null): SQL {
   if (asOf) {
     const bound = sql.value(asOf);
     const cohort = [...cohortConditions('l', filter), sql.query`l.created_at <= ${bound}`];
-    return sql.query`(SELECT s.*, 1 AS n FROM (${leadSummarySql(allOf(cohort), sql.query`${bound}::timestamptz`)}) s) f`;
+    return sql.query`(SELECT s.*, 1 AS n FROM (${leadSummary(allOf(cohort), sql.query`${bound}::timestamptz`)}) s) f`;
   }
   return sql.query`(SELECT e.*, 1 AS n FROM lead_fact e ${whereOf(cohortConditions('e', filter))}) f`;
 }

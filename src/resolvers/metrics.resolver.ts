@@ -37,12 +37,7 @@ import {
 import { campaignPerformance } from '../reports/campaign-performance';
 import { funnelReport, type FunnelReportFigures } from '../reports/funnel-report';
 import { leadQuality } from '../reports/lead-quality';
-import {
-  goalProgress,
-  listSlaBreaches,
-  slaReport,
-  type SlaReportFigures,
-} from '../reports/sla-report';
+import { goalProgress, listSlaBreaches, slaReport, type SlaReportFigures } from '../reports/sla-report';
 import { listOpenSlaCases } from '../reports/sla-worklist';
 import { slaStatusLoader } from './request-loaders';
 

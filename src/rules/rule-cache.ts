@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { RuleSetKind } from '../entities/enums';
 import type { ScoreCaps } from '../entities/rule-set-version.entity';
+import { invalidateChannel, NotifiedCache, notifiedChannels, setListening } from '../db/notified-cache';
 import { logger } from '../logger';
 import { compileVersion, type CompiledVersion } from './engine';
 
@@ -28,19 +29,33 @@ interface VersionRow {
 export const RULES_CHANNEL = 'smarketing_rules_published';
 
 /**
+ * Which versions are in force: kept in memory while this process listens on RULES_CHANNEL (a
+ * publish notifies it at commit), read in the evaluating transaction otherwise.
+ */
+const inForce = new NotifiedCache<ActiveRow[]>(RULES_CHANNEL, (db) =>
+  db.query<ActiveRow[]>(
+    `SELECT id AS rule_set_id, name, kind, active_version_id FROM rule_set
+     WHERE active_version_id IS NOT NULL ORDER BY name, id`,
+  ),
+);
+
+/**
  * Compiled versions by id: each published version is compiled once per process. Which versions
- * are in force is read from the database in the evaluating transaction (one small query), so no
- * process can score with a version that was replaced; LISTEN/NOTIFY and a periodic check only
- * compile ahead, so the first lead after a publish does not pay for it.
+ * are in force comes from `inForce`: a process switches to a newly published version when the
+ * publish's notification arrives (milliseconds after its commit; the publishing process itself at
+ * commit); LISTEN/NOTIFY and a periodic check also compile ahead, so the first lead after a
+ * publish does not pay for it.
  */
 class RuleCache {
   private readonly compiled = new Map<string, CompiledVersion>();
 
+  /** Forgets which versions are in force (this process published one: it need not wait for the notification). */
+  invalidate(): void {
+    inForce.invalidate();
+  }
+
   async active(db: DataSource | EntityManager): Promise<ActiveRules> {
-    const rows = await db.query<ActiveRow[]>(
-      `SELECT id AS rule_set_id, name, kind, active_version_id FROM rule_set
-       WHERE active_version_id IS NOT NULL ORDER BY name, id`,
-    );
+    const rows = await inForce.get(db);
     const missing = rows.filter((row) => !this.compiled.has(row.active_version_id));
     if (missing.length > 0) {
       const versions = await db.query<VersionRow[]>(
@@ -71,9 +86,10 @@ class RuleCache {
 export const ruleCache = new RuleCache();
 
 /**
- * Listens for publishes on a connection of its own and compiles new versions at once; checks
- * every `intervalMs` as well, in case a notification was lost with a dropped connection. A
- * dropped listening connection (the database restarting) is opened again, with a growing pause.
+ * The process's one listening connection: for rule publishes (new versions compiled at once) and
+ * for every NotifiedCache's channel (the funnel, the rule sets in force). Checks every
+ * `intervalMs` as well. While it is down the caches read the database; a dropped connection (the
+ * database restarting) is opened again, with a growing pause.
  */
 export async function watchPublishedRules(
   dataSource: DataSource,
@@ -95,6 +111,7 @@ export async function watchPublishedRules(
     const onLost = (error?: Error): void => {
       if (lost || stopped) return;
       lost = true;
+      setListening(false);
       logger.warn({ err: error, retryInMs: pauseMs }, 'rule publish listener lost its connection');
       current.end().catch(() => undefined);
       retryTimer = setTimeout(() => void listen(), pauseMs);
@@ -103,10 +120,14 @@ export async function watchPublishedRules(
     };
     current.on('error', onLost);
     current.on('end', () => onLost());
-    current.on('notification', refresh);
+    current.on('notification', (message) => {
+      invalidateChannel(message.channel);
+      if (message.channel === RULES_CHANNEL) refresh();
+    });
     try {
       await current.connect();
-      await current.query(`LISTEN ${RULES_CHANNEL}`);
+      for (const channel of new Set([RULES_CHANNEL, ...notifiedChannels()])) await current.query(`LISTEN ${channel}`);
+      setListening(true);
       pauseMs = 1000;
       refresh(); // publishes missed while disconnected
     } catch (error) {
@@ -119,6 +140,7 @@ export async function watchPublishedRules(
   timer.unref();
   return async () => {
     stopped = true;
+    setListening(false);
     clearInterval(timer);
     clearTimeout(retryTimer);
     await client?.end().catch(() => undefined);

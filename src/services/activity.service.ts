@@ -2,12 +2,10 @@ import type { Context } from '../context';
 import { repositoryOf } from '../context';
 import { Activity } from '../entities/activity.entity';
 import { Campaign } from '../entities/campaign.entity';
-import { SALES_ACTIVITY_TYPES } from '../entities/enums';
 import { badInput } from '../schema/errors';
 import type { RecordActivityInput } from '../schema/inputs/activity.inputs';
 import { validateAttributes, validateOccurredAt } from '../schema/validation';
 import { lockLeadOrThrow } from './lead-stage.service';
-import { markLeadsChanged } from '../rollups/lead-facts';
 import { assertExists } from './references';
 import { scoreLeads } from './scoring.service';
 import { inTransaction } from './transaction';
@@ -28,8 +26,6 @@ async function insertActivity(tx: Context, input: RecordActivityInput, field: st
     metadata: input.metadata ? validateAttributes(input.metadata, `${field}.metadata`) : {},
   });
   const saved = await repo.save(activity);
-  // Sales contacts count for SLAs and campaign touches for attribution: those change the rollups.
-  if (SALES_ACTIVITY_TYPES.includes(saved.type) || saved.campaignId) await markLeadsChanged(tx, [saved.leadId]);
   return saved;
 }
 

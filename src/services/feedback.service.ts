@@ -12,7 +12,6 @@ import type { FeedbackArgs, SubmitFeedbackInput } from '../schema/inputs/feedbac
 import { config } from '../config';
 import { listStages, stageByKeyOrThrow } from './funnel.service';
 import { enterStage, lockLeadOrThrow } from './lead-stage.service';
-import { markLeadsChanged } from '../rollups/lead-facts';
 import { NEWEST_FIRST, keysetPage } from './pagination';
 import { assertExists } from './references';
 import { scoreLeads } from './scoring.service';
@@ -76,10 +75,7 @@ export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): 
           comment: input.comment ?? '',
         }),
       );
-      if (lead && input.disposition) {
-        await applyDisposition(tx, lead, input);
-        await markLeadsChanged(tx, [lead.id]);
-      }
+      if (lead && input.disposition) await applyDisposition(tx, lead, input);
       if (lead) await scoreLeads(tx, [lead.id]);
       return feedback;
     },

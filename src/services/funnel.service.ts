@@ -7,7 +7,8 @@ import { Role, StageKind } from '../entities/enums';
 import { StageDefinition } from '../entities/stage-definition.entity';
 import { STAGE_SLOTS } from '../entities/lead-fact.entity';
 import { AppError, ErrorCode, badInput } from '../schema/errors';
-import { inTransaction } from './transaction';
+import { afterCommit, inTransaction } from './transaction';
+import { NotifiedCache } from '../db/notified-cache';
 import { recordAudit } from './audit';
 import { markStageTimesStale } from '../rollups/lead-facts';
 import { stagesWithNewNext } from '../rollups/funnel-order';
@@ -15,8 +16,33 @@ import { stagesWithNewNext } from '../rollups/funnel-order';
 export const DEFAULT_STAGE_KEY = 'lead';
 const STAGE_KEY = /^[a-z][a-z0-9_]{0,49}$/;
 
+/** The channel a funnel edit notifies at commit: every process drops its copy of the funnel. */
+export const FUNNEL_CHANNEL = 'smarketing_funnel_changed';
+const FUNNEL_EDITED = 'smarketing.funnelEdited';
+
+/** The funnel in process memory for write paths (see NotifiedCache): a lead write reads no stage rows. */
+const funnel = new NotifiedCache<FunnelStage[]>(FUNNEL_CHANNEL, (db) =>
+  db.getRepository(FunnelStage).find({ order: { position: 'ASC' } }),
+);
+
+/**
+ * Called first by every funnel edit, in its transaction: the edit notifies the other processes
+ * at commit, this one drops its copy at commit, and the transaction itself reads the funnel from
+ * the database (it sees its own edits).
+ */
+async function funnelEdited(tx: Context): Promise<void> {
+  const runner = tx.manager!.queryRunner!;
+  if (runner.data?.[FUNNEL_EDITED]) return;
+  runner.data = { ...runner.data, [FUNNEL_EDITED]: true };
+  await tx.manager!.query('SELECT pg_notify($1, $2)', [FUNNEL_CHANNEL, '']);
+  afterCommit(tx, () => funnel.invalidate());
+}
+
 export async function listStages(ctx: Context): Promise<FunnelStage[]> {
-  if (ctx.manager) return repositoryOf(ctx, FunnelStage).find({ order: { position: 'ASC' } });
+  if (ctx.manager) {
+    const edited = ctx.manager.queryRunner?.data?.[FUNNEL_EDITED] === true;
+    return [...(await funnel.get(ctx.manager, { keep: !edited }))];
+  }
   return ctx.loaders.stages();
 }
 
@@ -67,6 +93,7 @@ export async function createFunnelStage(
     throw badInput('input.key', 'input.key must be lower-case letters, digits and _, starting with a letter');
   }
   return inTransaction(ctx, async (tx) => {
+    await funnelEdited(tx);
     const repo = repositoryOf(tx, FunnelStage);
     // Serialise funnel edits so positions stay a gap-free sequence.
     await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
@@ -115,6 +142,7 @@ export async function updateFunnelStage(
   changes: StageFields & { expectedVersion?: number },
 ): Promise<FunnelStage> {
   return inTransaction(ctx, async (tx) => {
+    await funnelEdited(tx);
     // A change of kind reads the whole funnel: other edits wait, as for a reorder (table first, then row).
     if (changes.kind !== undefined) await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
     const repo = repositoryOf(tx, FunnelStage);
@@ -149,6 +177,7 @@ export async function updateFunnelStage(
 /** `keys` must name every stage exactly once; the funnel takes that order. */
 export async function reorderFunnelStages(ctx: Context, keys: string[]): Promise<FunnelStage[]> {
   return inTransaction(ctx, async (tx) => {
+    await funnelEdited(tx);
     await tx.manager!.query('LOCK TABLE funnel_stage IN SHARE ROW EXCLUSIVE MODE');
     const repo = repositoryOf(tx, FunnelStage);
     const stages = await repo.find({ order: { position: 'ASC' } });

@@ -8,23 +8,43 @@ import { StageTransition } from '../entities/stage-transition.entity';
 import { stageByKeyOrThrow } from './funnel.service';
 import { badInput } from '../schema/errors';
 import { recordStageChanges } from './lead-changes.service';
-import { markLeadsChanged } from '../rollups/lead-facts';
 import { lockOrThrow } from './references';
 
 export const MAX_REASON_LENGTH = 1000;
 import { scoreLeads } from './scoring.service';
 import { leadBusy } from './lead-turns';
-import { inTransaction, LOCK_NOT_AVAILABLE, sqlState } from './transaction';
+import { inTransaction, LOCK_NOT_AVAILABLE, registerLeadWrite, sqlState } from './transaction';
 
-/** Locks the lead row for the rest of the transaction, so concurrent changes to it queue up. */
-export async function lockLeadOrThrow(tx: Context, id: string, field: string, expectedVersion?: number): Promise<Lead> {
+/**
+ * The one way a write path takes hold of a lead: one it has just inserted (`created`, its row is
+ * locked by the insert), or one it locks here (FOR UPDATE, so concurrent changes to it queue up).
+ * Either way the lead is registered with the transaction, whose hook refreshes its metric rollups
+ * just before commit.
+ */
+export async function leadForWrite(
+  tx: Context,
+  lead: { created: string } | { id: string; field: string; expectedVersion?: number },
+): Promise<Lead | undefined> {
+  if ('created' in lead) {
+    registerLeadWrite(tx, [lead.created]);
+    return undefined;
+  }
+  const { id, field, expectedVersion } = lead;
+  let locked: Lead;
   try {
-    return await lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
+    locked = await lockOrThrow(tx, Lead, 'lead', id, field, expectedVersion);
   } catch (error) {
     // Another transaction held the lead past the lock timeout: the client retries later.
     if (sqlState(error) === LOCK_NOT_AVAILABLE) throw leadBusy(id, field);
     throw error;
   }
+  registerLeadWrite(tx, [id]);
+  return locked;
+}
+
+/** Locks the lead row for the rest of the transaction (see leadForWrite). */
+export async function lockLeadOrThrow(tx: Context, id: string, field: string, expectedVersion?: number): Promise<Lead> {
+  return (await leadForWrite(tx, { id, field, expectedVersion }))!;
 }
 
 /**
@@ -44,7 +64,6 @@ export async function recordTransition(
     ruleSetVersionId?: string | null;
   },
 ): Promise<void> {
-  await markLeadsChanged(tx, [transition.leadId]);
   const actorId = transition.cause === TransitionCause.RULE ? null : (tx.user?.id ?? null);
   await recordStageChanges(
     tx,

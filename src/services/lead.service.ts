@@ -21,8 +21,7 @@ import {
 import { assertAttributeTotals, canonicalEmail, type Email, validateAttributes } from '../schema/validation';
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { type FieldChange, recordLeadChanges } from './lead-changes.service';
-import { enterStage, lockLeadOrThrow, recordTransition } from './lead-stage.service';
-import { markLeadsChanged } from '../rollups/lead-facts';
+import { enterStage, leadForWrite, lockLeadOrThrow, recordTransition } from './lead-stage.service';
 import { containsPattern, keysetPage, type KeysetOrder } from './pagination';
 import { assertExists, assertId } from './references';
 import { scoreLeads } from './scoring.service';
@@ -93,13 +92,9 @@ async function assertReferences(tx: Context, input: LeadFieldsInput): Promise<vo
   await assertExists(tx, User, 'user', input.ownerId, 'input.ownerId');
 }
 
-/** The lead fields the metric rollups copy: a change to one rebuilds the lead's rollups. */
-const ROLLUP_FIELDS: ReadonlySet<string> = new Set(['campaignId', 'personaId', 'ownerId', 'dealValue']);
-
 /**
  * Applies the given fields after the assertion policy allows them, records each change in the
- * lead's record of changes, and marks the lead's rollups for a rebuild when a field they copy
- * changed. The lead must exist (the record points at it). Returns whether anything changed.
+ * lead's record of changes. The lead must exist (the record points at it). Returns whether anything changed.
  */
 async function applyFieldsRecorded(
   tx: Context,
@@ -110,7 +105,6 @@ async function applyFieldsRecorded(
 ): Promise<boolean> {
   const changes = [...extra, ...applyFields(lead, input)];
   assertMayChange(tx, changes);
-  if (changes.some((change) => ROLLUP_FIELDS.has(change.field))) await markLeadsChanged(tx, [lead.id]);
   await recordLeadChanges(tx, lead.id, changes, cause);
   return changes.length > 0;
 }
@@ -208,6 +202,7 @@ async function insertLead(
     const existing = await repo.findOneOrFail({ where: { email: email.canonical }, select: { id: true } });
     return { existingId: existing.id };
   }
+  await leadForWrite(tx, { created: lead.id });
   assertMayMoveLeadTo(tx, stage, 'input.stage');
   assertMayChange(tx, changes);
   await recordLeadChanges(tx, lead.id, changes, cause, at);

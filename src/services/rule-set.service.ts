@@ -6,7 +6,7 @@ import type { RescoreJob } from '../entities/rescore-job.entity';
 import { RuleSetVersion, type RuleTestCase } from '../entities/rule-set-version.entity';
 import { RuleSet } from '../entities/rule-set.entity';
 import { config } from '../config';
-import { RULES_CHANNEL } from '../rules/rule-cache';
+import { RULES_CHANNEL, ruleCache } from '../rules/rule-cache';
 import type { CheckResult, TestCaseResult, VersionSpec } from '../rules/rule-work';
 import type { RuleProblem } from '../rules/validate-rules';
 import { AppError, ErrorCode, badInput, notFound } from '../schema/errors';
@@ -15,7 +15,7 @@ import { listStages } from './funnel.service';
 import { assertId, lockOrThrow } from './references';
 import { createRescoreJob } from './rescore.service';
 import { checkInWorker } from './rule-work.service';
-import { inTransaction } from './transaction';
+import { afterCommit, inTransaction } from './transaction';
 
 export interface RuleSetContent {
   rules: unknown;
@@ -266,6 +266,7 @@ export async function publishRuleSetVersion(
       { activeVersionId: version.id, number: version.number },
     );
     await managerOf(tx).query('SELECT pg_notify($1, $2)', [RULES_CHANNEL, version.id]);
+    afterCommit(tx, () => ruleCache.invalidate());
     const rescoreJob = await createRescoreJob(tx, reason, version.id);
     return { version, rescoreJob };
   });

@@ -12,8 +12,8 @@ import { ruleCache, type ActiveRules } from '../rules/rule-cache';
 import { specOfCompiled, toLeadEvaluation, type LeadEvaluation } from '../rules/rule-work';
 import { listStages } from './funnel.service';
 import { recordStageChanges } from './lead-changes.service';
-import { markLeadsChanged } from '../rollups/lead-facts';
 import { evaluateInWorker, explanationBounds } from './rule-work.service';
+import { registerLeadWrite } from './transaction';
 
 export interface ScoringSummary {
   evaluated: number;
@@ -202,8 +202,9 @@ async function writeOutcomes(tx: Context, outcomes: Outcome[], at: Date): Promis
   );
   const moves = outcomes.filter((outcome): outcome is Outcome & { target: FunnelStage } => Boolean(outcome.target));
   if (moves.length === 0) return;
-  // Leads moved by the rules get their metric rollups rebuilt before the transaction commits.
-  await markLeadsChanged(
+  // A bulk re-score locks its leads itself; the leads the rules move are written, so they are
+  // registered with the transaction like any lead a write path locks (no-op for one already held).
+  registerLeadWrite(
     tx,
     moves.map(({ state }) => state.id),
   );

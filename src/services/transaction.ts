@@ -3,7 +3,7 @@ import type { Context } from '../context';
 import { logger } from '../logger';
 import { AppError, ErrorCode } from '../schema/errors';
 import { busyRetryAfterSeconds, inLeadTurn } from './lead-turns';
-import { flushLeadFacts } from '../rollups/lead-facts';
+import { refreshLockedLeadFacts } from '../rollups/lead-facts';
 
 /** SQLSTATEs after which the whole transaction may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -46,14 +46,19 @@ export async function inTransaction<T>(
 async function runTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await ctx.dataSource.transaction(async (manager) => {
+      const committed: Array<() => void> = [];
+      const result = await ctx.dataSource.transaction(async (manager) => {
         await manager.query(`SET LOCAL lock_timeout = ${Math.trunc(config.lockTimeoutMs)}`);
-        const tx = { ...ctx, manager };
-        const result = await work(tx);
-        // The metric rollups of the leads this transaction changed commit with the change.
-        await flushLeadFacts(tx);
-        return result;
+        const written = new Set<string>();
+        committed.length = 0;
+        manager.queryRunner!.data = { ...manager.queryRunner!.data, [LEADS_WRITTEN]: written, [COMMITTED]: committed };
+        const outcome = await work({ ...ctx, manager });
+        // The hook: the rollups of the leads this transaction locked or created commit with it.
+        await refreshLockedLeadFacts(manager, [...written]);
+        return outcome;
       });
+      for (const callback of committed) callback();
+      return result;
     } catch (error) {
       const state = sqlState(error);
       if (state === LOCK_NOT_AVAILABLE) throw recordBusy();
@@ -62,6 +67,29 @@ async function runTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>
       await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
     }
   }
+}
+
+const LEADS_WRITTEN = 'smarketing.leadsWritten';
+const COMMITTED = 'smarketing.committed';
+
+/** Runs `callback` once this transaction has committed (not at all if it rolls back). */
+export function afterCommit(tx: Context, callback: () => void): void {
+  const callbacks = tx.manager?.queryRunner?.data?.[COMMITTED] as Array<() => void> | undefined;
+  if (!callbacks) throw new Error('afterCommit is called only inside inTransaction');
+  callbacks.push(callback);
+}
+
+/**
+ * Registers leads whose row this transaction has locked or inserted: their metric rollups are
+ * brought up to date in one statement just before it commits. Called by the one function that
+ * locks or creates a lead (lead-stage.service's `leadForWrite`), so no write path can forget it.
+ */
+export function registerLeadWrite(tx: Context, leadIds: readonly string[]): void {
+  const written = tx.manager?.queryRunner?.data?.[LEADS_WRITTEN] as Set<string> | undefined;
+  if (!written || !tx.manager?.queryRunner?.isTransactionActive) {
+    throw new Error('a lead is locked or created only inside inTransaction');
+  }
+  for (const id of leadIds) written.add(id);
 }
 
 /** A lock wait that timed out on a row other than a lead's (those are LEAD_BUSY). */
