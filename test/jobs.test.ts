@@ -62,6 +62,7 @@ test('the queues exist once, stately, with one schedule each', async () => {
     { name: 'rescore', policy: 'stately' },
     { name: 'rescore-daily', policy: 'stately' },
     { name: 'rescore-requeue', policy: 'stately' },
+    { name: 'rollup-fold', policy: 'stately' },
     { name: 'stage-times', policy: 'stately' },
   ]);
   const schedules = await dataSource.query('SELECT name, cron FROM pgboss.schedule ORDER BY name');
@@ -69,7 +70,8 @@ test('the queues exist once, stately, with one schedule each', async () => {
     { name: 'idempotency-sweep', cron: EVERY_MINUTE },
     { name: 'rescore-daily', cron: EVERY_MINUTE },
     { name: 'rescore-requeue', cron: EVERY_MINUTE },
-    // The `every` chain's keeper: restarts a chain a crash broke.
+    // The `every` chains' keepers: each restarts a chain a crash broke.
+    { name: 'rollup-fold', cron: EVERY_MINUTE },
     { name: 'stage-times', cron: EVERY_MINUTE },
   ]);
 });

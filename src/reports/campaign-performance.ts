@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import { readerOf } from '../context';
 import { column, columnNamesOf, selectListOf, selectSql, sql, whereOf, type SQL } from '../db/fragments';
 import { Campaign } from '../entities/campaign.entity';
-import { CampaignDaily } from '../entities/campaign-daily.entity';
+import { CampaignDailyFolded } from '../entities/campaign-daily.entity';
 import { StageKind, type CampaignChannel, type RejectionReason } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { listStages } from '../services/funnel.service';
@@ -208,7 +208,7 @@ export function campaignPerformanceSql(
   // campaign_daily's value columns, from its entity: those the rollups define what one credit row
   // adds to (CAMPAIGN_VALUES), so its keys and any bookkeeping column stay out.
   const creditValues = new Map(CAMPAIGN_VALUES);
-  const valueColumns = columnNamesOf(db, CampaignDaily).filter((name) => creditValues.has(name));
+  const valueColumns = columnNamesOf(db, CampaignDailyFolded).filter((name) => creditValues.has(name));
   const creditValue = (name: string): SQL => sql.raw(creditValues.get(name)!('e'));
   const rowsSource = sql.query`(SELECT d.campaign_id, d.entered_mask, ${sql.join(
     valueColumns.map((name) => column('d', name)),

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Context } from '../context';
 import { readerOf } from '../context';
 import { allOf, column, columnListOf, columnNamesOf, selectSql, sql, whereOf, type SQL } from '../db/fragments';
-import { FunnelDaily } from '../entities/funnel-daily.entity';
+import { FunnelDailyFolded } from '../entities/funnel-daily.entity';
 import { LeadFact } from '../entities/lead-fact.entity';
 import { StageKind } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
@@ -57,16 +57,16 @@ export interface FunnelReportFigures {
 }
 
 /**
- * The columns funnel_daily groups leads by: those of its entity that lead_fact has too (its day
+ * The columns funnel_daily groups leads by: those of its folded rows (the view's columns) that lead_fact has too (its day
  * and weight columns, or any bookkeeping column of the rollups, are not among them).
  */
 const rollupColumns = (db: Queryable, alias: string): SQL => {
   const perLead = new Set(columnNamesOf(db, LeadFact));
   return columnListOf(
     db,
-    FunnelDaily,
+    FunnelDailyFolded,
     alias,
-    columnNamesOf(db, FunnelDaily).filter((name) => !perLead.has(name)),
+    columnNamesOf(db, FunnelDailyFolded).filter((name) => !perLead.has(name)),
   );
 };
 
