@@ -3,7 +3,7 @@ import { config, configProblems, configProblemsMessage } from '../config';
 import { logger } from '../logger';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { backfillLeadFacts } from '../rollups/lead-facts';
+import { repairRollups } from '../rollups/repair';
 import { installJobQueue } from '../services/rescore.service';
 
 /** Held while one process migrates; others wait for it, then find nothing left to do. */
@@ -32,8 +32,9 @@ export async function migrateDatabase(dataSource: DataSource, url: string): Prom
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
       await installJobQueue(url);
-      // Leads that predate the metric rollups (or were bulk-loaded) get theirs now.
-      await backfillLeadFacts(dataSource);
+      // Leads that predate the metric rollups (or were bulk-loaded, or lost a row) get theirs now,
+      // and days whose daily sums disagree with the per-lead rows are rebuilt from them.
+      await repairRollups(dataSource);
       return applied.map((m) => m.name);
     } finally {
       await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);

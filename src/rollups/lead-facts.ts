@@ -101,10 +101,13 @@ const funnelKeyOf = (alias: string): string =>
  * Upserts the facts of the leads `$1` and moves their weight in funnel_daily from
  * their old row's key to their new one, in one statement (so its row locks are taken in key order).
  */
-function upsertFactsSql(): string {
+function upsertFactsSql(leadCondition = 'l.id = ANY($1::uuid[])'): string {
   const keys = FUNNEL_KEY.join(', ');
-  return `WITH new AS (${leadSummarySql('l.id = ANY($1::uuid[])', "'infinity'::timestamptz")}),
+  return `WITH new AS (${leadSummarySql(leadCondition, "'infinity'::timestamptz")}),
     old AS (SELECT * FROM lead_fact WHERE lead_id = ANY($1::uuid[])),
+    gone AS (
+      DELETE FROM lead_fact f WHERE f.lead_id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM new n WHERE n.lead_id = f.lead_id)
+    ),
     up AS (
       INSERT INTO lead_fact (${FACT_COLUMNS.join(', ')}) SELECT ${FACT_COLUMNS.join(', ')} FROM new
       ON CONFLICT (lead_id) DO UPDATE SET ${FACT_COLUMNS.slice(1)
@@ -200,8 +203,8 @@ function reasonDailySql(source: string, upsert: boolean): string {
  * Replaces the credit rows of these leads (upsert the current ones, delete the rest) and moves
  * their sums in campaign_daily and campaign_reason_daily, in one statement.
  */
-function refreshCreditsSql(): string {
-  const byIds = (column: string): string => `${column} = ANY($1::uuid[])`;
+function refreshCreditsSql(forget = false): string {
+  const byIds = (column: string): string => (forget ? 'false' : `${column} = ANY($1::uuid[])`);
   return `WITH new AS (${creditsSelectSql(byIds)}),
     old AS (SELECT * FROM lead_campaign_credit WHERE lead_id = ANY($1::uuid[])),
     up AS (
@@ -291,8 +294,8 @@ function slaDailySql(source: string, upsert: boolean, slaCondition = 'true'): st
 }
 
 /** Replaces the visits of these leads (upsert current, delete gone) and moves their SLA counts, in one statement. */
-function refreshVisitsSql(): string {
-  const byIds = (column: string): string => `${column} = ANY($1::uuid[])`;
+function refreshVisitsSql(forget = false): string {
+  const byIds = (column: string): string => (forget ? 'false' : `${column} = ANY($1::uuid[])`);
   return `WITH new AS (${visitsSelectSql(byIds)}),
     old AS (SELECT * FROM stage_visit WHERE lead_id = ANY($1::uuid[])),
     up AS (
@@ -464,17 +467,56 @@ export async function refreshLeadFacts(db: Queryable, leadIds: readonly string[]
   await db.query(refreshStageTimesSql(), [ids]);
 }
 
-/** Rebuilds the daily rollups from lead_fact and lead_campaign_credit. */
-export async function rebuildDailyRollups(db: Queryable): Promise<void> {
+/**
+ * Takes these leads out of every rollup, their rows and their weight in the daily sums, in the
+ * caller's transaction, just before they are deleted (a merge): deleting a lead cascades to its
+ * rollup rows but would leave its counts in the daily sums.
+ */
+export async function forgetLeadFacts(db: Queryable, leadIds: readonly string[]): Promise<void> {
+  if (leadIds.length === 0) return;
+  const ids = [...new Set(leadIds)].sort();
+  await db.query(upsertFactsSql('false'), [ids]);
+  await db.query(refreshCreditsSql(true), [ids]);
+  await db.query(refreshVisitsSql(true), [ids]);
+  await db.query('DELETE FROM lead_stage_time WHERE lead_id = ANY($1::uuid[])', [ids]);
+}
+
+/** Days (UTC) [from, to) of the daily rollups; an open end is unbounded. */
+export interface DayRange {
+  from: Date | null;
+  to: Date | null;
+}
+
+/**
+ * Rebuilds the daily rollups from lead_fact, lead_campaign_credit and stage_visit: all of them, or
+ * the funnel and campaign days of `days` (sla_daily, keyed by the day a clock started, whole).
+ * Row by row in the caller's transaction, so a concurrent write's delta lands on the rebuilt rows.
+ */
+export async function rebuildDailyRollups(db: Queryable, days?: DayRange): Promise<void> {
   const keys = FUNNEL_KEY.join(', ');
-  await db.query('TRUNCATE funnel_daily, campaign_daily, campaign_reason_daily, sla_daily');
-  await db.query(
-    `INSERT INTO funnel_daily (${keys}, leads) SELECT ${funnelKeyOf('f')}, count(*) FROM lead_fact f GROUP BY ${keys}`,
-  );
-  const signed = '(SELECT *, 1 AS sign FROM lead_campaign_credit) c';
-  await db.query(campaignDailySql(signed, false));
-  await db.query(reasonDailySql(signed, false));
-  await db.query(slaDailySql('(SELECT *, 1 AS sign FROM stage_visit) v', false));
+  const from = days?.from ? `'${days.from.toISOString().slice(0, 10)}'::date` : null;
+  const to = days?.to ? `'${days.to.toISOString().slice(0, 10)}'::date` : null;
+  const inDays = (day: string): string =>
+    [from && `${day} >= ${from}`, to && `${day} < ${to}`].filter(Boolean).join(' AND ') || 'true';
+  // One transaction (the caller's, or a savepoint in it): a writer's upsert waits for the rows
+  // deleted here and then adds its delta to the rebuilt ones.
+  await db.transaction(async (tx) => {
+    if (!days) await tx.query('TRUNCATE funnel_daily, campaign_daily, campaign_reason_daily, sla_daily');
+    else {
+      for (const table of ['funnel_daily', 'campaign_daily', 'campaign_reason_daily']) {
+        await tx.query(`DELETE FROM ${table} WHERE ${inDays('day')}`);
+      }
+      await tx.query('DELETE FROM sla_daily');
+    }
+    await tx.query(
+      `INSERT INTO funnel_daily (${keys}, leads) SELECT ${funnelKeyOf('f')}, count(*) FROM lead_fact f
+       WHERE ${inDays(dayOf('f'))} GROUP BY ${keys}`,
+    );
+    const signed = `(SELECT *, 1 AS sign FROM lead_campaign_credit x WHERE ${inDays(dayOf('x'))}) c`;
+    await tx.query(campaignDailySql(signed, false));
+    await tx.query(reasonDailySql(signed, false));
+    await tx.query(slaDailySql('(SELECT *, 1 AS sign FROM stage_visit) v', false));
+  });
 }
 
 /**
@@ -494,21 +536,34 @@ export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
   await rebuildDailyRollups(db);
 }
 
-/** Builds the rollups of leads that have none (after an upgrade, or a bulk load), in batches. */
+/**
+ * Builds the rollups of leads that have none (after an upgrade, a bulk load, a lost row), in
+ * batches; then rebuilds the daily rows of their days from the per-lead rows: a daily row may
+ * still count a lead whose lead_fact row was lost, and adding it again would count it twice.
+ */
 export async function backfillLeadFacts(db: Queryable, batch = 5000): Promise<number> {
   let done = 0;
+  let first: Date | null = null;
+  let last: Date | null = null;
   for (;;) {
-    const rows: Array<{ id: string }> = await db.query(
-      `SELECT l.id FROM lead l WHERE NOT EXISTS (SELECT 1 FROM lead_fact f WHERE f.lead_id = l.id) LIMIT ${batch}`,
+    const rows: Array<{ id: string; created_at: Date }> = await db.query(
+      `SELECT l.id, l.created_at FROM lead l WHERE NOT EXISTS (SELECT 1 FROM lead_fact f WHERE f.lead_id = l.id) LIMIT ${batch}`,
     );
     if (rows.length === 0) break;
     await refreshLeadFacts(
       db,
       rows.map((row) => row.id),
     );
+    for (const { created_at: at } of rows) {
+      if (!first || at < first) first = at;
+      if (!last || at > last) last = at;
+    }
     done += rows.length;
   }
-  if (done > 0) logger.info({ leads: done }, 'metric rollups built for leads that had none');
+  if (first && last) {
+    await rebuildDailyRollups(db, { from: first, to: new Date(last.getTime() + 86_400_000) });
+    logger.info({ leads: done }, 'metric rollups built for leads that had none');
+  }
   return done;
 }
 

@@ -11,6 +11,7 @@ import { reportQueueDepths, rescoredLeads } from '../observability/metrics';
 import { assertId } from './references';
 import { loadScoringInput, scoreLoaded } from './scoring.service';
 import { inTransaction } from './transaction';
+import { installMetricsRebuildQueue, startMetricsRebuildWorker } from './metrics-rebuild.service';
 import { badInput, notFound } from '../schema/errors';
 
 const QUEUE = 'rescore';
@@ -292,6 +293,7 @@ export async function installJobQueue(url: string): Promise<void> {
     // Databases made before the policy existed: the queue's policy applies to jobs sent from now on.
     await queue.updateQueue(QUEUE, { name: QUEUE, policy: 'stately' });
     await queue.createQueue(DAILY_QUEUE);
+    await installMetricsRebuildQueue(queue);
   } finally {
     await queue.stop({ graceful: false, wait: true });
   }
@@ -324,6 +326,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
     await inTransaction(systemContext(dataSource), (tx) => createRescoreJob(tx, 'daily', null));
   });
   await queue.schedule(DAILY_QUEUE, '0 3 * * *', {}, { tz: 'UTC' });
+  const stopRebuilds = await startMetricsRebuildWorker(queue, dataSource);
   // Jobs a crash left unfinished, or queued by a process without a queue (a CLI): picked up at
   // start and then every 30 s. A job that pg-boss already holds (queued, retrying or running in
   // some process) is left alone; pg-boss offers no lookup by singleton key, so its table is read.
@@ -347,6 +350,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   return async () => {
     clearInterval(timer);
     boss = undefined;
+    stopRebuilds();
     reportQueueDepths(undefined);
     stopping.abort(); // a running job ends after the chunk in hand
     await queue.stop({ graceful: true, timeout: 10_000, wait: true });
