@@ -47,11 +47,25 @@ export async function dailyDrift(db: Queryable): Promise<DayRange | null> {
 
 /**
  * The release step's repair: builds the rollups of leads that have none (backfillLeadFacts, which
- * rebuilds their days), then rebuilds the days whose daily sums disagree with the per-lead rows, in
+ * rebuilds their days) or lack credit or stage-visit rows, then rebuilds the days whose daily sums disagree with the per-lead rows, in
  * one transaction, so a writer's delta lands either before it or on the rebuilt rows.
  */
 export async function repairRollups(dataSource: DataSource): Promise<{ leads: number; days: DayRange | null }> {
-  const leads = await backfillLeadFacts(dataSource);
+  let leads = await backfillLeadFacts(dataSource);
+  // Leads whose credit or stage-visit rows were lost; their refresh may count them twice in a
+  // daily sum, which the day rebuild below puts right.
+  const incomplete = await dataSource.query<Array<{ id: string }>>(`
+    SELECT l.id FROM lead l WHERE l.campaign_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM lead_campaign_credit c WHERE c.lead_id = l.id AND c.first_touch)
+    UNION
+    SELECT t.lead_id FROM stage_transition t WHERE NOT EXISTS (SELECT 1 FROM stage_visit v WHERE v.id = t.id)`);
+  for (let i = 0; i < incomplete.length; i += 5000) {
+    await refreshLeadFacts(
+      dataSource,
+      incomplete.slice(i, i + 5000).map((row) => row.id),
+    );
+  }
+  leads += incomplete.length;
   return dataSource.transaction(async (manager) => {
     const days = await dailyDrift(manager);
     if (days) {

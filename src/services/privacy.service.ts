@@ -28,6 +28,7 @@ export interface EraseOutcome {
   lead: Lead;
   activities: number;
   feedback: number;
+  stageReasons: number;
   changes: number;
   merges: number;
   idempotencyKeys: number;
@@ -55,7 +56,8 @@ const affected = (result: unknown): number => (result as [unknown, number])[1];
 /**
  * Anonymises a person in one transaction: email (`erased-<id>@invalid`), names and attributes of
  * the lead, the personal values of its record of changes, its activities' metadata, the comments
- * of feedback about it, the emails of leads merged into it, the values its score explanation saw
+ * of feedback about it (and their copy in the reason of the stage move a verdict made), the
+ * reasons typed for manual moves, the emails of leads merged into it, the values its score explanation saw
  * for personal facts, and idempotency answers that show it. Counts, stages, times, scores and
  * verdicts stay, so every metric is the same after. The audit log records that it happened and
  * how many records changed, never what they held.
@@ -78,6 +80,17 @@ export async function eraseLead(ctx: Context, leadId: string): Promise<EraseOutc
         ),
         feedback: affected(
           await db.query(`UPDATE feedback SET comment = '' WHERE lead_id = $1 AND comment <> ''`, [leadId]),
+        ),
+        // A verdict's comment is also in the reason of the move it made (`rejected by sales: X: comment`);
+        // a reason typed by hand is free text. The rules' reasons are the rule set's own words.
+        stageReasons: affected(
+          await db.query(
+            `UPDATE stage_transition SET reason = CASE
+                 WHEN cause = 'FEEDBACK' THEN substring(reason from '^((?:accepted|rejected) by sales(?:: [A-Z_]+)?)')
+                 ELSE $2 END
+             WHERE lead_id = $1 AND reason IS NOT NULL AND cause <> 'RULE'`,
+            [leadId, ERASED],
+          ),
         ),
         changes: affected(
           await db.query(

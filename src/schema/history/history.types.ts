@@ -73,6 +73,12 @@ export class EraseLeadPayload {
   @Field(() => Int, { description: 'Feedback whose comment was cleared.' })
   feedback: number;
 
+  @Field(() => Int, {
+    description:
+      'Stage moves whose free-text reason was erased (a manual move’s reason, a verdict’s comment; the verdict itself stays).',
+  })
+  stageReasons: number;
+
   @Field(() => Int, { description: 'Rows of Lead.changes whose personal values became "[erased]".' })
   changes: number;
 
