@@ -1,11 +1,4 @@
-import {
-  getNamedType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-  type GraphQLObjectType,
-  type GraphQLOutputType,
-} from 'graphql';
+import { getNamedType, isNonNullType, isObjectType, type GraphQLObjectType, type GraphQLOutputType } from 'graphql';
 import { config } from '../src/config';
 import { createDataSource } from '../src/db/data-source';
 import { migrateDatabase } from '../src/db/database';
@@ -165,9 +158,8 @@ async function restart(): Promise<void> {
 }
 
 const oneLead = async (): Promise<string> =>
-  (
-    (await t.dataSource.query('SELECT lead_id FROM lead_fact ORDER BY lead_id LIMIT 1')) as Array<{ lead_id: string }>
-  )[0]!.lead_id;
+  (await t.dataSource.query<Array<{ lead_id: string }>>('SELECT lead_id FROM lead_fact ORDER BY lead_id LIMIT 1'))[0]!
+    .lead_id;
 
 describe('the restart never double counts', () => {
   test('a lost lead_fact row: the cohort counts each lead once after a restart', async () => {
