@@ -38,6 +38,8 @@ interface Export {
   filterType?: string;
   /** Other arguments, each a query-string parameter: name → GraphQL type. */
   args: Record<string, string>;
+  /** Values of arguments the query string left out (graphql-jit needs every non-null variable). */
+  defaults?: Record<string, unknown>;
   /** The root field and the path to its rows (a list, or a connection's `nodes`). */
   field: string;
   rowsType: string;
@@ -66,11 +68,12 @@ const EXPORTS: Record<string, Export> = {
   'leads.csv': {
     filterType: 'LeadFilter',
     args: { orderBy: 'LeadOrder' },
+    defaults: { orderBy: 'CREATED_AT_DESC' },
     field: 'leads',
     rowsType: 'Lead',
     document: (
       rows,
-    ) => `query ExportLeads($first: Int!, $after: String, $filter: LeadFilter, $orderBy: LeadOrder! = CREATED_AT_DESC) {
+    ) => `query ExportLeads($first: Int!, $after: String, $filter: LeadFilter, $orderBy: LeadOrder!) {
       leads(first: $first, after: $after, filter: $filter, orderBy: $orderBy) { pageInfo { hasNextPage endCursor } nodes ${rows} } }`,
     rowsPath: ['leads'],
   },
@@ -172,7 +175,7 @@ function typeName(type: import('graphql').GraphQLInputType): string {
 }
 
 function variablesOf(schema: GraphQLSchema, spec: Export, query: Record<string, unknown>): Record<string, unknown> {
-  const variables: Record<string, unknown> = {};
+  const variables: Record<string, unknown> = { ...spec.defaults };
   for (const [name, type] of Object.entries(spec.args)) {
     if (query[name] !== undefined) variables[name] = coerce(query[name], type);
   }
