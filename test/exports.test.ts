@@ -44,8 +44,7 @@ async function download(path: string, as: Role | null = Role.ANALYST) {
   return res;
 }
 
-const rowsOf = (text: string): Array<Record<string, string>> =>
-  parse(text, { columns: true }) as Array<Record<string, string>>;
+const rowsOf = (text: string): Array<Record<string, string>> => parse<Record<string, string>>(text, { columns: true });
 
 describe('GET /exports/leads.csv', () => {
   test('streams every lead, all pages, as CSV with the lead fields as columns', async () => {
