@@ -6,6 +6,7 @@ import { Role } from '../src/entities/enums';
 import { rebuildAllLeadFacts } from '../src/rollups/lead-facts';
 import { buildAppSchema } from '../src/schema/build-schema';
 import { runMetricsRebuildJob } from '../src/services/metrics-rebuild.service';
+import { installJobQueue, startJobQueue } from '../src/services/rescore.service';
 import {
   countRows,
   databaseFingerprint,
@@ -16,6 +17,7 @@ import {
   ok,
   startTestApp,
   unique,
+  until,
   type GqlResult,
   type TestApp,
 } from './helpers';
@@ -220,6 +222,25 @@ describe('rebuildMetrics', () => {
     await runMetricsRebuildJob(t.dataSource, job.id);
     expect(await everyReport()).toEqual(before);
   });
+
+  test('runs on the job queue: the mutation queues it, a worker finishes it', async () => {
+    const before = await everyReport();
+    await installJobQueue(t.url);
+    const stop = await startJobQueue(t.dataSource, t.url);
+    try {
+      await t.dataSource.query('UPDATE funnel_daily SET leads = leads + 2');
+      const job = ok(await gql(t, REBUILD, {}, { as: Role.ADMIN })).rebuildMetrics;
+      const done = await until(
+        async () => ok(await gql(t, JOB, { id: job.id }, { as: Role.ANALYST })).rebuildMetricsJob,
+        (progress: { status: string }) => progress.status === 'DONE',
+        30_000,
+      );
+      expect(done.done).toBe(done.total);
+    } finally {
+      await stop();
+    }
+    expect(await everyReport()).toEqual(before);
+  }, 60_000);
 
   test('an empty range is BAD_USER_INPUT naming `to`, OPS may not rebuild; nothing is written', async () => {
     const fingerprint = await databaseFingerprint(t);
