@@ -232,7 +232,7 @@ describe('rebuildMetrics', () => {
       const job = ok(await gql(t, REBUILD, {}, { as: Role.ADMIN })).rebuildMetrics;
       const done = await until(
         async () => ok(await gql(t, JOB, { id: job.id }, { as: Role.ANALYST })).rebuildMetricsJob,
-        (progress: { status: string }) => progress.status === 'DONE',
+        (progress: { status: string; done: number; total: number }) => progress.status === 'DONE',
         30_000,
       );
       expect(done.done).toBe(done.total);
