@@ -426,7 +426,7 @@ const WRITES: Record<string, WriteCase> = {
     },
   },
   eraseLead: {
-    document: 'mutation($id: ID!) { eraseLead(id: $id) { activities } }',
+    document: 'mutation($id: ID!) { eraseLead(id: $id) { erasedAt } }',
     arrange: async () => {
       const lead = await givenLead(t);
       return {

@@ -8,7 +8,7 @@ import { Lead } from '../entities/lead.entity';
 import { LeadMerge } from '../entities/lead-merge.entity';
 import { MetricsRebuildJob } from '../entities/metrics-rebuild-job.entity';
 import { slaStatusesOfLeads } from '../reports/sla-report';
-import { ActivityRetentionRun, EraseLeadPayload, MergeLeadsPayload } from '../schema/history/history.types';
+import { ActivityRetentionRun, MergeLeadsPayload } from '../schema/history/history.types';
 import { createMetricsRebuildJob, getMetricsRebuildJobOrThrow } from '../services/metrics-rebuild.service';
 import { mergeLeads, mergesIntoLeads, SURVIVORSHIP_RULE } from '../services/merge.service';
 import { eraseLead, leadDataOf, purgeActivityMetadataAudited } from '../services/privacy.service';
@@ -53,12 +53,12 @@ export class HistoryResolver {
   }
 
   @Authorized(Access.MANAGE_DATA)
-  @Mutation(() => EraseLeadPayload, {
+  @Mutation(() => Lead, {
     description:
-      'Erases a person (right to erasure): email becomes `erased-<id>@invalid`; names, custom attributes, activity metadata, feedback comments, the personal values in Lead.changes and the emails of leads merged into it are removed. Stages, history, times, scores and verdicts stay, so every metric counts the same. Recorded in the audit log (counts only).',
+      'Erases a person (right to erasure) and returns the lead as it is left: email becomes `erased-<id>@invalid`; names, custom attributes, activity metadata, feedback comments (and their copy in the reason of a verdict’s stage move), reasons typed for manual moves, the personal values in Lead.changes and the emails of leads merged into it are removed; `erasedAt` says when. Company, stages, history, times, scores and verdicts stay, so every metric counts the same. Recorded in the audit log with the number of records changed, never their content.',
   })
-  eraseLead(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<EraseLeadPayload> {
-    return eraseLead(ctx, id);
+  async eraseLead(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Lead> {
+    return (await eraseLead(ctx, id)).lead;
   }
 
   @Authorized(Access.MANAGE_DATA)

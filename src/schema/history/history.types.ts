@@ -62,33 +62,6 @@ export class MergeLeadsPayload {
   merge: LeadMerge | null;
 }
 
-@ObjectType({ description: 'What eraseLead anonymised: counts of records only, never their content.' })
-export class EraseLeadPayload {
-  @Field(() => Lead)
-  lead: Lead;
-
-  @Field(() => Int, { description: 'Activities whose metadata was cleared.' })
-  activities: number;
-
-  @Field(() => Int, { description: 'Feedback whose comment was cleared.' })
-  feedback: number;
-
-  @Field(() => Int, {
-    description:
-      'Stage moves whose free-text reason was erased (a manual move’s reason, a verdict’s comment; the verdict itself stays).',
-  })
-  stageReasons: number;
-
-  @Field(() => Int, { description: 'Rows of Lead.changes whose personal values became "[erased]".' })
-  changes: number;
-
-  @Field(() => Int, { description: 'Merge records into the lead whose emails were erased.' })
-  merges: number;
-
-  @Field(() => Int, { description: 'Idempotency answers showing the lead, deleted.' })
-  idempotencyKeys: number;
-}
-
 @ObjectType({ description: 'A retention run over activity metadata (ACTIVITY_RETENTION_DAYS).' })
 export class ActivityRetentionRun {
   @Field({ description: 'True: rows were counted, nothing changed.' })
