@@ -9,10 +9,9 @@ import { LeadMerge } from '../entities/lead-merge.entity';
 import { MetricsRebuildJob } from '../entities/metrics-rebuild-job.entity';
 import { slaStatusesOfLeads } from '../reports/sla-report';
 import { ActivityRetentionRun, MergeLeadsPayload } from '../schema/history/history.types';
-import { createMetricsRebuildJob, getMetricsRebuildJobOrThrow } from '../services/metrics-rebuild.service';
+import { getMetricsRebuildJobOrThrow, requestMetricsRebuild } from '../services/metrics-rebuild.service';
 import { mergeLeads, mergesIntoLeads, SURVIVORSHIP_RULE } from '../services/merge.service';
 import { eraseLead, leadDataOf, purgeActivityMetadataAudited } from '../services/privacy.service';
-import { inTransaction } from '../services/transaction';
 import DataLoader from 'dataloader';
 
 /** One loader per request for Lead.mergedFrom, kept beside the request's other loaders. */
@@ -30,7 +29,7 @@ export class HistoryResolver {
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'Exclusive.' }) to: Date | null,
   ): Promise<MetricsRebuildJob> {
-    return inTransaction(ctx, (tx) => createMetricsRebuildJob(tx, from ?? null, to ?? null));
+    return requestMetricsRebuild(ctx, from ?? null, to ?? null);
   }
 
   @Authorized(Access.READ)

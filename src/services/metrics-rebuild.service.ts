@@ -9,6 +9,7 @@ import { countLeadsInRange, leadIdsInRange, rebuildDaysOf, rebuildLeadRollups } 
 import { badInput, notFound } from '../schema/errors';
 import { assertId } from './references';
 import { recordAudit } from './audit';
+import { inTransaction } from './transaction';
 
 export const METRICS_REBUILD_QUEUE = 'rebuild-metrics';
 const BATCH = 1000;
@@ -39,6 +40,25 @@ export async function createMetricsRebuildJob(
         singletonKey: job.id,
         db: { executeSql: async (text, values) => ({ rows: (await runner.query(text, values, true)).records }) },
       },
+    );
+  }
+  return job;
+}
+
+/**
+ * rebuildMetrics: records and queues the job; a process without a queue (tests, a CLI) runs it
+ * itself in the background once recorded. Either way one run at a time (the job's advisory lock),
+ * and a run cut short is resumed by the next worker's sweep.
+ */
+export async function requestMetricsRebuild(
+  ctx: Context,
+  from: Date | null,
+  to: Date | null,
+): Promise<MetricsRebuildJob> {
+  const job = await inTransaction(ctx, (tx) => createMetricsRebuildJob(tx, from, to));
+  if (!queue) {
+    runMetricsRebuildJob(ctx.dataSource, job.id).catch((error: unknown) =>
+      logger.warn({ err: error, jobId: job.id }, 'metrics rebuild failed; a worker retries it at its next start'),
     );
   }
   return job;
