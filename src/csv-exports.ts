@@ -10,6 +10,7 @@ import {
   isNonNullType,
   isObjectType,
   isScalarType,
+  type GraphQLInputType,
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
@@ -71,9 +72,7 @@ const EXPORTS: Record<string, Export> = {
     defaults: { orderBy: 'CREATED_AT_DESC' },
     field: 'leads',
     rowsType: 'Lead',
-    document: (
-      rows,
-    ) => `query ExportLeads($first: Int!, $after: String, $filter: LeadFilter, $orderBy: LeadOrder!) {
+    document: (rows) => `query ExportLeads($first: Int!, $after: String, $filter: LeadFilter, $orderBy: LeadOrder!) {
       leads(first: $first, after: $after, filter: $filter, orderBy: $orderBy) { pageInfo { hasNextPage endCursor } nodes ${rows} } }`,
     rowsPath: ['leads'],
   },
@@ -168,7 +167,7 @@ function coerce(raw: unknown, typeName: string): unknown {
   return list ? values.map(one) : one(values[values.length - 1] ?? '');
 }
 
-function typeName(type: import('graphql').GraphQLInputType): string {
+function typeName(type: GraphQLInputType): string {
   if (isNonNullType(type)) return typeName(type.ofType);
   if (isListType(type)) return `[${typeName(type.ofType)}]`;
   return type.name;
