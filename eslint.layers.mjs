@@ -17,6 +17,7 @@ export const ELEMENTS = [
       'src/server.ts',
       'src/dashboard.ts',
       'src/release.ts',
+      'src/csv-exports.ts',
       'src/schema/build-schema.ts',
       'src/schema/jit-executor.ts',
       'src/observability/http-observability.ts',

@@ -38,6 +38,12 @@ export interface Config {
   drainDelayMs: number;
   /** A contact attempt counts for an SLA at its occurredAt only when recorded within this many minutes of it. */
   slaBackdateGraceMinutes: number;
+  /**
+   * Activity metadata older than this many days is cleared by the retention run (the activity
+   * itself, its type, time and campaign stay, so every metric keeps its counts); undefined keeps
+   * it forever. At least 30: the rules read metadata of the last 30 days (pricing_page_views_30d).
+   */
+  activityRetentionDays: number | undefined;
   /** How far in the future an activity's occurredAt may be (clock skew); beyond it is refused. */
   activityFutureToleranceMinutes: number;
   /** Run the migrations (under a lock) when the server starts; `false` on replicas when `npm run migrate` is the release step. */
@@ -174,6 +180,21 @@ function intFromEnv(name: string, fallback: number, options: { min?: number; max
   return fromEnv(name, schema, fallback);
 }
 
+function optionalIntFromEnv(name: string, options: { min: number; max: number }): number | undefined {
+  const schema = z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(options.min, { message: `must be at least ${options.min}` })
+        .max(options.max, { message: `must be at most ${options.max}` }),
+    );
+  return fromEnv<number | undefined>(name, schema, undefined);
+}
+
 function stringFromEnv(name: string, fallback: string, options: { secret?: boolean } = {}): string {
   return fromEnv(name, z.string().trim().min(1), fallback, options);
 }
@@ -296,6 +317,7 @@ export const config: Config = {
   },
   drainDelayMs: intFromEnv('DRAIN_DELAY_MS', 0),
   slaBackdateGraceMinutes: intFromEnv('SLA_BACKDATE_GRACE_MINUTES', 60),
+  activityRetentionDays: optionalIntFromEnv('ACTIVITY_RETENTION_DAYS', { min: 30, max: 36_500 }),
   activityFutureToleranceMinutes: intFromEnv('ACTIVITY_FUTURE_TOLERANCE_MINUTES', 5),
   migrateOnStart: booleanFromEnv('MIGRATE_ON_START', true),
   databaseReadUrl: postgresUrlFromEnv('DATABASE_READ_URL'),

@@ -17,6 +17,7 @@ import type { DataSource } from 'typeorm';
 import { rateLimitPlugin } from './auth/rate-limit';
 import { bearerToken } from './auth/tokens';
 import type { Context } from './context';
+import { exportsRouter } from './csv-exports';
 import { dashboardRouter } from './dashboard';
 import { databaseTrouble, logDatabaseTrouble, type DatabaseTrouble } from './db/db-errors';
 import { createLoaders } from './loaders';
@@ -482,6 +483,22 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
         }
       },
     }),
+  );
+  // CSV downloads run the GraphQL operations above as the caller (csv-exports.ts).
+  app.use(
+    '/exports',
+    exportsRouter(
+      apollo,
+      (req, res) =>
+        contextFor(
+          dataSource,
+          options.readDataSource,
+          req.headers.authorization,
+          typeof req.id === 'string' ? req.id : randomUUID(),
+          observationOf(res),
+        ),
+      options.logger,
+    ),
   );
   app.use(dashboardRouter());
   app.use(lastResort(options.logger));

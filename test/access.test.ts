@@ -10,6 +10,7 @@ import {
   type GraphQLInputType,
 } from 'graphql';
 import request from 'supertest';
+import { config } from '../src/config';
 import { Role } from '../src/entities/enums';
 import { buildAppSchema, declaredRootFields, undeclaredRootFields } from '../src/schema/build-schema';
 import {
@@ -405,6 +406,56 @@ const WRITES: Record<string, WriteCase> = {
       };
     },
   },
+  rebuildMetrics: {
+    document: 'mutation($from: DateTimeISO) { rebuildMetrics(from: $from) { id } }',
+    arrange: () => {
+      const from = new Date(Date.UTC(1990, 0, 1) + Math.floor(Math.random() * 1e11)).toISOString();
+      return { variables: { from }, written: () => countRows(t, 'metrics_rebuild_job', '"from" = $1', [from]) };
+    },
+  },
+  mergeLeads: {
+    document:
+      'mutation($survivor: ID!, $duplicates: [ID!]!) { mergeLeads(survivorId: $survivor, duplicateIds: $duplicates) { dryRun } }',
+    arrange: async () => {
+      const survivor = await givenLead(t);
+      const duplicate = await givenLead(t);
+      return {
+        variables: { survivor: survivor.id, duplicates: [duplicate.id] },
+        written: () => countRows(t, 'lead_merge', 'survivor_id = $1', [survivor.id]),
+      };
+    },
+  },
+  eraseLead: {
+    document: 'mutation($id: ID!) { eraseLead(id: $id) { erasedAt } }',
+    arrange: async () => {
+      const lead = await givenLead(t);
+      return {
+        variables: { id: lead.id },
+        written: () => countRows(t, 'lead', 'id = $1 AND erased_at IS NOT NULL', [lead.id]),
+      };
+    },
+  },
+  purgeActivityMetadata: {
+    document: 'mutation { purgeActivityMetadata(dryRun: false) { rows } }',
+    arrange: async () => {
+      (config as { activityRetentionDays: number | undefined }).activityRetentionDays = 30;
+      const lead = await givenLead(t);
+      const data = ok(
+        await gql<{ recordActivity: { id: string } }>(
+          t,
+          'mutation($input: RecordActivityInput!) { recordActivity(input: $input) { id } }',
+          { input: { leadId: lead.id, type: 'PAGE_VIEW', metadata: { url: '/old' } } },
+        ),
+      );
+      await t.dataSource.query(`UPDATE activity SET occurred_at = now() - interval '40 days' WHERE id = $1`, [
+        data.recordActivity.id,
+      ]);
+      return {
+        variables: {},
+        written: () => countRows(t, 'activity', `id = $1 AND metadata = '{}'`, [data.recordActivity.id]),
+      };
+    },
+  },
   createUser: {
     document: 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
     arrange: () => {
@@ -565,6 +616,10 @@ describe('SALES works leads, stage moves and feedback', () => {
 
   test('SALES cannot open a review', () => expectForbiddenAndNothingWritten(Role.SALES, 'createReview'));
 
+  test.each(['mergeLeads', 'eraseLead', 'rebuildMetrics'])('SALES cannot %s', (mutation) =>
+    expectForbiddenAndNothingWritten(Role.SALES, mutation),
+  );
+
   test.each(['createLead', 'updateLead', 'recordActivity', 'moveLeadToStage', 'submitFeedback'])(
     'SALES can %s',
     (mutation) => expectAllowedAndWritten(Role.SALES, mutation),
@@ -601,7 +656,7 @@ describe('OPS owns the funnel and SLAs but not users', () => {
 
   test('OPS cannot sign a review for the teams', () => expectForbiddenAndNothingWritten(Role.OPS, 'acknowledgeReview'));
 
-  test.each(['createFunnelStage', 'createSla'])('OPS can %s', (mutation) =>
+  test.each(['createFunnelStage', 'createSla', 'mergeLeads'])('OPS can %s', (mutation) =>
     expectAllowedAndWritten(Role.OPS, mutation),
   );
 
@@ -616,6 +671,14 @@ describe('OPS owns the funnel and SLAs but not users', () => {
 describe('ADMIN manages users and tokens', () => {
   test.each(['createUser', 'createApiToken', 'revokeApiToken', 'rotateApiToken'])('ADMIN can %s', (mutation) =>
     expectAllowedAndWritten(Role.ADMIN, mutation),
+  );
+
+  test.each(['eraseLead', 'rebuildMetrics', 'purgeActivityMetadata', 'mergeLeads'])('ADMIN can %s', (mutation) =>
+    expectAllowedAndWritten(Role.ADMIN, mutation),
+  );
+
+  test.each(['eraseLead', 'rebuildMetrics', 'purgeActivityMetadata'])('OPS cannot %s', (mutation) =>
+    expectForbiddenAndNothingWritten(Role.OPS, mutation),
   );
 
   test('a token ADMIN creates works for its user', async () => {

@@ -59,6 +59,8 @@ test('the queues exist once, stately, with one schedule each', async () => {
   );
   expect(queues).toEqual([
     { name: 'idempotency-sweep', policy: 'stately' },
+    { name: 'rebuild-metrics', policy: 'stately' },
+    { name: 'rebuild-metrics-requeue', policy: 'stately' },
     { name: 'rescore', policy: 'stately' },
     { name: 'rescore-daily', policy: 'stately' },
     { name: 'rescore-requeue', policy: 'stately' },
@@ -68,6 +70,7 @@ test('the queues exist once, stately, with one schedule each', async () => {
   const schedules = await dataSource.query('SELECT name, cron FROM pgboss.schedule ORDER BY name');
   expect(schedules).toEqual([
     { name: 'idempotency-sweep', cron: EVERY_MINUTE },
+    { name: 'rebuild-metrics-requeue', cron: EVERY_MINUTE },
     { name: 'rescore-daily', cron: EVERY_MINUTE },
     { name: 'rescore-requeue', cron: EVERY_MINUTE },
     // The `every` chains' keepers: each restarts a chain a crash broke.

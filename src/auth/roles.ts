@@ -16,6 +16,14 @@ export const Access = {
   WRITE_MARKETING: [Role.ADMIN, Role.OPS, Role.MARKETING],
   WRITE_FUNNEL: [Role.ADMIN, Role.OPS],
   MANAGE_USERS: [Role.ADMIN],
+  /**
+   * Merging duplicates rewrites whose lead a history is and what every metric counts: OPS and
+   * ADMIN, who own the shared data. SALES may not: a merge could fold another owner's lead into
+   * one's own, or pick a survivor for its deal value.
+   */
+  MERGE_LEADS: [Role.ADMIN, Role.OPS],
+  /** Erasing a person, exporting everything about one, purging old metadata, rebuilding metrics. */
+  MANAGE_DATA: [Role.ADMIN],
   /** The periodic review: everyone but ANALYST takes part (comments); OPS and ADMIN create one. */
   TAKE_PART_IN_REVIEWS: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
   /** A review is signed by the two teams themselves: one SALES and one MARKETING user. */

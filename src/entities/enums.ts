@@ -39,6 +39,7 @@ export enum TransitionCause {
   MANUAL = 'MANUAL',
   IMPORT = 'IMPORT',
   FEEDBACK = 'FEEDBACK',
+  MERGE = 'MERGE',
 }
 
 export enum CampaignChannel {

@@ -18,8 +18,10 @@ import { IdempotencyKey } from './idempotency-key.entity';
 import { LeadChange } from './lead-change.entity';
 import { LeadCampaignCredit } from './lead-campaign-credit.entity';
 import { LeadFact } from './lead-fact.entity';
+import { LeadMerge } from './lead-merge.entity';
 import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
+import { MetricsRebuildJob } from './metrics-rebuild-job.entity';
 import { Persona } from './persona.entity';
 import { RateLimitBucket } from './rate-limit-bucket.entity';
 import { RescoreJob } from './rescore-job.entity';
@@ -58,8 +60,10 @@ export const entities = [
   LeadCampaignCredit,
   LeadChange,
   LeadFact,
+  LeadMerge,
   LeadStageTime,
   StageTimeState,
+  MetricsRebuildJob,
   Persona,
   RateLimitBucket,
   RescoreJob,

@@ -154,6 +154,14 @@ export class Lead {
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
 
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the person was erased (eraseLead): email, names, attributes, activity metadata and feedback comments are anonymised; the lead still counts in every metric.',
+  })
+  @Column({ type: 'timestamptz', nullable: true })
+  erasedAt: Date | null;
+
   @Field(() => Int, {
     description:
       'Incremented when a client-editable field changes: a field of updateLead / upsertLead (email, name, company, job title, industry, company size, country, source, campaign, persona, owner, deal value, attributes) or the stage moved by hand (moveLeadToStage, a sales verdict). Scores, the score explanation and the rules’ automatic stage moves (on a mutation, a publish, an activity or the nightly re-score) do not change it. Pass it back as `expectedVersion` to detect concurrent edits.',

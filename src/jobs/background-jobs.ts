@@ -2,6 +2,11 @@ import { config } from '../config';
 import { foldRollupDeltas } from '../rollups/fold';
 import { rebuildStaleStageTimes } from '../rollups/lead-facts';
 import { purgeExpiredIdempotencyKeys } from '../services/idempotency.service';
+import {
+  METRICS_REBUILD_QUEUE,
+  runMetricsRebuildJob,
+  unfinishedMetricsRebuilds,
+} from '../services/metrics-rebuild.service';
 import { RESCORE_QUEUE, rescoreRetryOptions } from '../services/rescore.service';
 import { every, onCron, onDemand, type JobDefinition } from './job-definition';
 import { queueDailyRescore, requeueUnfinishedRescoreJobs, runQueuedRescore } from './rescore-jobs';
@@ -23,6 +28,18 @@ export function backgroundJobs(): JobDefinition[] {
     // A funnel edit marks the stored times to next stage stale; this pass rebuilds them.
     every('stage-times', config.jobs.stageTimesSeconds, ({ dataSource }) => rebuildStaleStageTimes(dataSource)),
     // Lead writes append signed daily deltas (no hot rows); this folds them into the daily totals.
+    // rebuildMetrics (ADMIN) sends one per job; the sweep re-sends those a crash left unfinished.
+    onDemand(METRICS_REBUILD_QUEUE, ({ dataSource }, data: { jobId: string }) => runMetricsRebuildJob(dataSource, data.jobId)),
+    onCron(
+      'rebuild-metrics-requeue',
+      config.jobs.rescoreRequeueCron,
+      async ({ dataSource, send }) => {
+        for (const jobId of await unfinishedMetricsRebuilds(dataSource)) {
+          await send(METRICS_REBUILD_QUEUE, { jobId }, { singletonKey: jobId });
+        }
+      },
+      { atStart: true },
+    ),
     every('rollup-fold', config.jobs.rollupFoldSeconds, ({ dataSource }) => foldRollupDeltas(dataSource)),
   ];
 }

@@ -5,6 +5,7 @@ import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
 import { LeadChangeResolver } from './lead-change.resolver';
 import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
+import { HistoryResolver } from './history.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
   FunnelReportResolver,
@@ -32,6 +33,7 @@ export const resolvers = [
   FunnelResolver,
   FunnelReportResolver,
   FunnelStageMetricsResolver,
+  HistoryResolver,
   LeadResolver,
   LeadChangeResolver,
   LeadQualityGroupResolver,

@@ -287,9 +287,10 @@ function refreshStageTimesFromFacts(ids: Fragment): Fragment {
  * - the daily totals: the difference between the old rows and the new, appended as signed deltas
  *   (nothing when nothing moved). No statement here updates a row another lead also updates.
  */
-export function refreshStatement(leadIds: readonly string[]): Fragment {
+export function refreshStatement(leadIds: readonly string[], forget = false): Fragment {
   const ids = sql.query`(SELECT ids FROM input)::uuid[]`;
-  const byIds = (column: Fragment): Fragment => sql.query`${column} = ANY(${ids})`;
+  // Forgetting (before the leads are deleted, as a merge does): no new rows, the old ones undone.
+  const byIds = (column: Fragment): Fragment => (forget ? sql.raw('false') : sql.query`${column} = ANY(${ids})`);
   const funnelKeys = columnList(FUNNEL_DAILY.key);
   const campaignAll = columnList(CAMPAIGN_DAILY.all);
   const reasonAll = columnList(REASON_DAILY.all);
@@ -301,6 +302,9 @@ export function refreshStatement(leadIds: readonly string[]): Fragment {
       INSERT INTO lead_fact (${columnList(FACT.all)}) SELECT ${columnList(FACT.all)} FROM new_fact ORDER BY lead_id
       ON CONFLICT (${columnList(FACT.key)}) DO UPDATE SET ${replaceExcluded(FACT.values)}
       WHERE ${changedFromExcluded('lead_fact', FACT.values)}
+    ),
+    fact_gone AS (
+      DELETE FROM lead_fact f WHERE f.lead_id = ANY(${ids}) AND NOT EXISTS (SELECT 1 FROM new_fact n WHERE n.lead_id = f.lead_id)
     ),
     funnel_delta AS (
       INSERT INTO funnel_daily_delta (${funnelKeys}, leads)
@@ -551,9 +555,57 @@ export function rebuildDailyStatements(): Fragment[] {
   ];
 }
 
-/** Rebuilds the daily rollups from lead_fact, lead_campaign_credit and stage_visit (deltas dropped). */
-export async function rebuildDailyRollups(db: Queryable): Promise<void> {
-  for (const statement of rebuildDailyStatements()) await run(db, statement);
+/** Days (UTC) [from, to) of the daily rollups; an open end is unbounded. */
+export interface DayRange {
+  from: Date | null;
+  to: Date | null;
+}
+
+/**
+ * The statements that rebuild the daily rollups of the days in `days` (folded, their deltas
+ * dropped) from the per-lead rollups. SLA days are keyed by clock start, not by cohort day, so the
+ * SLA rollup is rebuilt whole.
+ */
+export function rebuildDaysStatements(days: DayRange): Fragment[] {
+  const rows = rebuiltRows();
+  const day = (column: Fragment): Fragment =>
+    sql.join(
+      [
+        days.from ? sql.query`${column} >= ${sql.value(days.from.toISOString().slice(0, 10))}::date` : sql.raw('true'),
+        days.to ? sql.query`${column} < ${sql.value(days.to.toISOString().slice(0, 10))}::date` : sql.raw('true'),
+      ],
+      ' AND ',
+    );
+  return DAILY_ROLLUPS.flatMap((name) => {
+    const inDays = name === 'sla_daily' ? sql.raw('true') : day(sql.identifier('day'));
+    const { columns, select } = rows[name];
+    return [
+      sql.query`DELETE FROM ${sql.identifier(`${name}_folded`)} WHERE ${inDays}`,
+      sql.query`DELETE FROM ${sql.identifier(`${name}_delta`)} WHERE ${inDays}`,
+      sql.query`INSERT INTO ${sql.identifier(`${name}_folded`)} (${columnList(columns)})
+      SELECT ${columnList(columns)} FROM (${select}) d WHERE ${inDays}`,
+    ];
+  });
+}
+
+/**
+ * Rebuilds the daily rollups from lead_fact, lead_campaign_credit and stage_visit (deltas dropped):
+ * all of them, or the days of `days`, in one transaction that waits for a running fold, so a
+ * writer's delta lands either before the rebuild (and is dropped with the rows it changed) or after it.
+ */
+export async function rebuildDailyRollups(db: Queryable, days?: DayRange): Promise<void> {
+  const work = async (tx: Queryable): Promise<void> => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${FOLD_LOCK})`);
+    for (const statement of days ? rebuildDaysStatements(days) : rebuildDailyStatements()) await run(tx, statement);
+  };
+  if (isDataSource(db)) await db.transaction((manager) => work(manager));
+  else await work(db);
+}
+
+/** Takes these leads out of every rollup (their own rows, their share of the daily totals), before they are deleted. */
+export async function forgetLeadFacts(db: Queryable, leadIds: readonly string[]): Promise<void> {
+  if (leadIds.length === 0) return;
+  await run(db, refreshStatement([...new Set(leadIds)].sort(), true));
 }
 
 /** The statements that rebuild every lead's own rollup rows from the facts. */
@@ -583,20 +635,33 @@ export async function rebuildAllLeadFacts(db: Queryable): Promise<void> {
   await rebuildDailyRollups(db);
 }
 
-/** Builds the rollups of leads that have none (after an upgrade, or a bulk load), in batches. */
+/**
+ * Builds the rollups of leads that have none (after an upgrade, a bulk load, or a lost row), in
+ * batches, then rebuilds the daily rollups of their cohort days from the per-lead rows: a daily
+ * row may still count a lead whose own row was lost, so adding its share again would count it twice.
+ */
 export async function backfillLeadFacts(db: Queryable, batch = 5000): Promise<number> {
   let done = 0;
+  let first: Date | null = null;
+  let last: Date | null = null;
   for (;;) {
-    const rows = await db.query<Array<{ id: string }>>(
-      `SELECT l.id FROM lead l WHERE NOT EXISTS (SELECT 1 FROM lead_fact f WHERE f.lead_id = l.id) LIMIT ${batch}`,
+    const rows = await db.query<Array<{ id: string; created_at: Date }>>(
+      `SELECT l.id, l.created_at FROM lead l WHERE NOT EXISTS (SELECT 1 FROM lead_fact f WHERE f.lead_id = l.id) LIMIT ${batch}`,
     );
     if (rows.length === 0) break;
+    for (const { created_at: at } of rows) {
+      if (!first || at < first) first = at;
+      if (!last || at > last) last = at;
+    }
     await refreshLeadFacts(
       db,
       rows.map((row) => row.id),
     );
     done += rows.length;
   }
-  if (done > 0) logger.info({ leads: done }, 'metric rollups built for leads that had none');
+  if (first && last) {
+    await rebuildDailyRollups(db, { from: first, to: new Date(last.getTime() + 86_400_000) });
+    logger.info({ leads: done }, 'metric rollups built for leads that had none');
+  }
   return done;
 }
