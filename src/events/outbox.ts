@@ -5,6 +5,8 @@ import { managerOf } from '../context';
 import { EVENTS_CHANNEL, type EventEnvelope, type EventType } from './event-types';
 
 export interface NewEvent {
+  /** Given when the caller must know the id before the event is written (the SLA clock does). */
+  id?: string;
   type: EventType;
   /** The lead the event is about: the event gets the lead's next sequence number. */
   leadId?: string | null;
@@ -33,7 +35,7 @@ export async function emitEvents(tx: Context, events: NewEvent[]): Promise<Emitt
   const manager = managerOf(tx);
   const rows = events.map((event, index) => ({
     ord: index,
-    id: randomUUID(),
+    id: event.id ?? randomUUID(),
     type: event.type,
     lead_id: event.leadId ?? null,
     data: event.data,

@@ -1,0 +1,166 @@
+import type PgBoss from 'pg-boss';
+import type { DataSource } from 'typeorm';
+import { config } from '../config';
+import { logger } from '../logger';
+import { listenForEvents } from './event-listener';
+import { attemptDelivery, claimDueDeliveries, dispatchEvents, nextWork } from './webhooks-delivery';
+
+export const WEBHOOK_QUEUE = 'webhook-deliveries';
+
+/** A pump run hands the queue back after this long, so pg-boss never sees a job outlive its expiry. */
+const PUMP_BUDGET_MS = 60_000;
+/** Retries due within this long are waited for in the running pump rather than through the queue. */
+const LINGER_MS = 2_000;
+
+/**
+ * Runs delivery until nothing is due soon: fans out new events, claims due deliveries (up to
+ * WEBHOOK_CONCURRENCY in flight) and attempts them. Answers when the next delivery is due (null:
+ * nothing pending), for the caller to come back then. `wake` is called by whoever knows that new
+ * work arrived (a NOTIFY), to cut a wait short.
+ */
+export async function runWebhookPump(
+  dataSource: DataSource,
+  options: { signal?: AbortSignal; budgetMs?: number; wakeup?: { wait: (ms: number) => Promise<void> } } = {},
+): Promise<Date | null> {
+  const deadline = Date.now() + (options.budgetMs ?? PUMP_BUDGET_MS);
+  const wait = options.wakeup?.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const inFlight = new Set<Promise<void>>();
+  let idle = false;
+  try {
+    while (!options.signal?.aborted && Date.now() < deadline) {
+      while ((await dispatchEvents(dataSource)) > 0 && inFlight.size === 0) {
+        // a backlog: fan it out before claiming
+      }
+      const claimed = await claimDueDeliveries(dataSource, config.webhooks.concurrency - inFlight.size);
+      for (const delivery of claimed) {
+        const attempt: Promise<void> = attemptDelivery(dataSource, delivery)
+          .then(() => undefined)
+          .catch((error: unknown) => logger.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt failed'))
+          .finally(() => inFlight.delete(attempt));
+        inFlight.add(attempt);
+      }
+      if (claimed.length > 0) idle = false;
+      if (claimed.length > 0 && inFlight.size < config.webhooks.concurrency) continue;
+      if (inFlight.size > 0) {
+        await Promise.race([...inFlight, wait(LINGER_MS)]);
+        continue;
+      }
+      const next = await nextWork(dataSource);
+      if (next.undispatched) continue;
+      if (!next.nextDueAt) {
+        // Nothing pending: stay a moment for new events (a wake cuts it short), then hand back.
+        if (idle) return null;
+        idle = true;
+        await wait(LINGER_MS);
+        continue;
+      }
+      idle = false;
+      const waitMs = next.nextDueAt.getTime() - Date.now();
+      if (waitMs > LINGER_MS) return next.nextDueAt;
+      await wait(Math.max(waitMs, 10));
+    }
+  } finally {
+    await Promise.allSettled([...inFlight]);
+  }
+  return new Date();
+}
+
+/** A wait that ends early when `wake()` is called (a wake with nobody waiting ends the next wait). */
+function wakeup(): { wait: (ms: number) => Promise<void>; wake: () => void } {
+  let waiting: (() => void) | undefined;
+  let woken = false;
+  return {
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        if (woken) {
+          woken = false;
+          resolve();
+          return;
+        }
+        const timer = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(timer);
+          if (waiting === done) waiting = undefined;
+          resolve();
+        }
+        waiting = done;
+      }),
+    wake: () => {
+      if (waiting) waiting();
+      else woken = true;
+    },
+  };
+}
+
+/** Creates the delivery queue; part of the release step (installJobQueue). */
+export async function installWebhookQueue(boss: PgBoss): Promise<void> {
+  // stately: at most one pump queued and one running, whichever process asks.
+  await boss.createQueue(WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: 'stately' });
+}
+
+/**
+ * Delivers webhooks from this process: a pg-boss worker runs the pump; a committed event (NOTIFY)
+ * asks for a run at once, a retry due later asks for one at its time, and a schedule asks every
+ * minute (what a lost notice or a crashed process left behind).
+ */
+export async function startWebhookWorker(
+  boss: PgBoss,
+  dataSource: DataSource,
+  url: string,
+): Promise<() => Promise<void>> {
+  const stopping = new AbortController();
+  const signals = wakeup();
+  let running = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const worker: { id?: string } = {};
+
+  const requestRun = (): void => {
+    if (stopping.signal.aborted) return;
+    if (running) {
+      signals.wake();
+      return;
+    }
+    boss
+      .send(WEBHOOK_QUEUE, {})
+      .then(() => {
+        if (worker.id) boss.notifyWorker(worker.id);
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not queue webhook delivery'));
+  };
+  const runAt = (at: Date | null): void => {
+    clearTimeout(retryTimer);
+    if (!at) return;
+    retryTimer = setTimeout(requestRun, Math.max(0, at.getTime() - Date.now()));
+    retryTimer.unref();
+  };
+
+  worker.id = await boss.work(WEBHOOK_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
+    running = true;
+    try {
+      runAt(await runWebhookPump(dataSource, { signal: stopping.signal, wakeup: signals }));
+    } finally {
+      running = false;
+    }
+  });
+  await boss.schedule(WEBHOOK_QUEUE, '* * * * *', {}, { tz: 'UTC' });
+  let pending: NodeJS.Timeout | undefined;
+  const stopListening = await listenForEvents(
+    url,
+    () => {
+      // Many commits in a burst ask for one run.
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        requestRun();
+      }, 5);
+    },
+    requestRun,
+  );
+  return async () => {
+    stopping.abort();
+    signals.wake();
+    clearTimeout(retryTimer);
+    clearTimeout(pending);
+    await stopListening();
+    await boss.offWork(WEBHOOK_QUEUE);
+  };
+}
