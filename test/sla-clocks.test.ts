@@ -101,7 +101,7 @@ test('past 75 % one sla.at_risk, past due one sla.breached, once per case across
   // One hour later the response case is due: breached, once.
   const later = new Date(now.getTime() + HOUR);
   const fired = await Promise.all([runSlaClock(t.dataSource, later), runSlaClock(t.dataSource, later)]);
-  expect(fired[0]! + fired[1]!).toBe(1);
+  expect(fired[0] + fired[1]).toBe(1);
   expect(await runSlaClock(t.dataSource, later)).toBe(0);
   expect((await alerts(lead)).map((a) => [a.type, a.data.slaId])).toEqual([
     ['sla.at_risk', response],
