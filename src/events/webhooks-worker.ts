@@ -99,9 +99,13 @@ export async function installWebhookQueue(boss: PgBoss): Promise<void> {
 }
 
 /**
- * Delivers webhooks from this process: a pg-boss worker runs the pump; a committed event (NOTIFY)
- * asks for a run at once, a retry due later asks for one at its time, and a schedule asks every
- * minute (what a lost notice or a crashed process left behind).
+ * Delivers webhooks from this process. The pump runs here, outside any pg-boss job: a job only
+ * wakes it (and completes at once), because pg-boss 10 does not await a job's completion, so a
+ * long-held job whose database connection drops ends in an unhandled rejection. What wakes the
+ * pump: a committed event (NOTIFY), a local timer for the next retry, a pg-boss job sent for that
+ * retry (durable, for whichever process is alive then) and the schedule every minute (what a lost
+ * notice or a crashed process left behind). Several processes may pump at once: claims skip
+ * locked rows and respect each lead's order (see webhooks-delivery.ts).
  */
 export async function startWebhookWorker(
   boss: PgBoss,
@@ -110,50 +114,61 @@ export async function startWebhookWorker(
 ): Promise<() => Promise<void>> {
   const stopping = new AbortController();
   const signals = wakeup();
-  let running = false;
+  let running: Promise<void> | undefined;
+  let again = false;
   let retryTimer: NodeJS.Timeout | undefined;
-  const worker: { id?: string } = {};
 
-  const requestRun = (): void => {
+  const runAt = (at: Date | null): void => {
+    clearTimeout(retryTimer);
+    if (!at || stopping.signal.aborted) return;
+    retryTimer = setTimeout(kick, Math.max(0, at.getTime() - Date.now()));
+    retryTimer.unref();
+    boss
+      .send(WEBHOOK_QUEUE, {}, { startAfter: at })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not queue the next webhook retry'));
+  };
+  function kick(): void {
     if (stopping.signal.aborted) return;
     if (running) {
+      again = true;
       signals.wake();
       return;
     }
-    boss
-      .send(WEBHOOK_QUEUE, {})
-      .then(() => {
-        if (worker.id) boss.notifyWorker(worker.id);
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not queue webhook delivery'));
-  };
-  const runAt = (at: Date | null): void => {
-    clearTimeout(retryTimer);
-    if (!at) return;
-    retryTimer = setTimeout(requestRun, Math.max(0, at.getTime() - Date.now()));
-    retryTimer.unref();
-  };
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          runAt(await runWebhookPump(dataSource, { signal: stopping.signal, wakeup: signals }));
+        } catch (error) {
+          // The database went away, most likely: the next wake (NOTIFY on reconnect, the
+          // schedule) starts again; a timer too, in case nothing else does.
+          logger.warn({ err: error }, 'webhook delivery stopped; retrying in 5 s');
+          clearTimeout(retryTimer);
+          retryTimer = setTimeout(kick, 5000);
+          retryTimer.unref();
+        }
+      } while (again && !stopping.signal.aborted);
+    })().finally(() => {
+      running = undefined;
+    });
+  }
 
-  worker.id = await boss.work(WEBHOOK_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
-    running = true;
-    try {
-      runAt(await runWebhookPump(dataSource, { signal: stopping.signal, wakeup: signals }));
-    } finally {
-      running = false;
-    }
+  await boss.work(WEBHOOK_QUEUE, { pollingIntervalSeconds: 2 }, () => {
+    kick();
+    return Promise.resolve();
   });
   await boss.schedule(WEBHOOK_QUEUE, '* * * * *', {}, { tz: 'UTC' });
   let pending: NodeJS.Timeout | undefined;
   const stopListening = await listenForEvents(
     url,
     () => {
-      // Many commits in a burst ask for one run.
+      // Many commits in a burst make one wake.
       pending ??= setTimeout(() => {
         pending = undefined;
-        requestRun();
-      }, 5);
+        kick();
+      }, 2);
     },
-    requestRun,
+    kick,
   );
   return async () => {
     stopping.abort();
@@ -162,5 +177,6 @@ export async function startWebhookWorker(
     clearTimeout(pending);
     await stopListening();
     await boss.offWork(WEBHOOK_QUEUE);
+    await running;
   };
 }
