@@ -75,6 +75,8 @@ export interface WebhookSettings {
   concurrency: number;
   /** Allow targets on private, loopback and link-local addresses (tests, local development). */
   allowPrivate: boolean;
+  /** Days delivered events (and their delivery log) are kept; each lead's latest event is kept for its sequence. */
+  outboxRetentionDays: number;
 }
 
 export interface RuleWorkLimits {
@@ -143,7 +145,7 @@ const knownVariables = new Set<string>(['NODE_ENV']);
 const invalidValues: string[] = [];
 
 /** Unknown variables with these prefixes are refused: they can only be a typo of one of ours. */
-export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_'];
+export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_', 'WEBHOOK_'];
 
 function fromEnv<T>(name: string, schema: z.ZodType<T>, fallback: T, options: { secret?: boolean } = {}): T {
   knownVariables.add(name);
@@ -312,5 +314,6 @@ export const config: Config = {
     timeoutMs: intFromEnv('WEBHOOK_TIMEOUT_MS', 10000, { min: 1 }),
     concurrency: intFromEnv('WEBHOOK_CONCURRENCY', 8, { min: 1, max: 256 }),
     allowPrivate: booleanFromEnv('WEBHOOK_ALLOW_PRIVATE', false),
+    outboxRetentionDays: intFromEnv('OUTBOX_RETENTION_DAYS', 30, { min: 1 }),
   },
 };
