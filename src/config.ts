@@ -244,6 +244,39 @@ export const projectRoot = path.resolve(__dirname, __dirname.includes(`${path.se
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * Settings that a running process also takes from its environment when a variable changes after
+ * start (a test that sets WEBHOOK_ALLOW_PRIVATE or WEBHOOK_RETRY_BASE_MS after importing the
+ * server): a variable whose value differs from the one read at start wins, an unset one means the
+ * default; otherwise the value read at start, or the one last assigned (`config.webhooks.x = ...`).
+ */
+function liveSettings<T extends Record<string, number | boolean>>(
+  read: T,
+  variables: { [K in keyof T]: [string, T[K]] },
+): T {
+  const live = {} as T;
+  for (const key of Object.keys(read) as Array<keyof T>) {
+    const [name, fallback] = variables[key];
+    const atStart = process.env[name];
+    let value = read[key];
+    Object.defineProperty(live, key, {
+      enumerable: true,
+      get: (): T[keyof T] => {
+        const now = process.env[name];
+        if (now === atStart) return value;
+        if (now === undefined || now.trim() === '') return fallback;
+        if (typeof fallback === 'boolean') return (now.trim() === 'true' || now.trim() === '1') as T[keyof T];
+        const parsed = Number(now);
+        return (Number.isFinite(parsed) ? parsed : value) as T[keyof T];
+      },
+      set: (next: T[keyof T]) => {
+        value = next;
+      },
+    });
+  }
+  return live;
+}
+
 export const config: Config = {
   databaseUrl: postgresUrlFromEnv('DATABASE_URL'),
   embeddedPort: intFromEnv('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 }),
@@ -307,13 +340,24 @@ export const config: Config = {
     rescoreRetryLimit: intFromEnv('RESCORE_RETRY_LIMIT', 3),
     rescoreRetryDelaySeconds: intFromEnv('RESCORE_RETRY_DELAY_SECONDS', 5),
   },
-  webhooks: {
-    retryBaseMs: intFromEnv('WEBHOOK_RETRY_BASE_MS', 5000, { min: 1 }),
-    maxAttempts: intFromEnv('WEBHOOK_MAX_ATTEMPTS', 8, { min: 1, max: 100 }),
-    pauseAfterFailures: intFromEnv('WEBHOOK_PAUSE_AFTER_FAILURES', 50, { min: 1 }),
-    timeoutMs: intFromEnv('WEBHOOK_TIMEOUT_MS', 10000, { min: 1 }),
-    concurrency: intFromEnv('WEBHOOK_CONCURRENCY', 8, { min: 1, max: 256 }),
-    allowPrivate: booleanFromEnv('WEBHOOK_ALLOW_PRIVATE', false),
-    outboxRetentionDays: intFromEnv('OUTBOX_RETENTION_DAYS', 30, { min: 1 }),
-  },
+  webhooks: liveSettings(
+    {
+      retryBaseMs: intFromEnv('WEBHOOK_RETRY_BASE_MS', 5000, { min: 1 }),
+      maxAttempts: intFromEnv('WEBHOOK_MAX_ATTEMPTS', 8, { min: 1, max: 100 }),
+      pauseAfterFailures: intFromEnv('WEBHOOK_PAUSE_AFTER_FAILURES', 50, { min: 1 }),
+      timeoutMs: intFromEnv('WEBHOOK_TIMEOUT_MS', 10000, { min: 1 }),
+      concurrency: intFromEnv('WEBHOOK_CONCURRENCY', 8, { min: 1, max: 256 }),
+      allowPrivate: booleanFromEnv('WEBHOOK_ALLOW_PRIVATE', false),
+      outboxRetentionDays: intFromEnv('OUTBOX_RETENTION_DAYS', 30, { min: 1 }),
+    },
+    {
+      retryBaseMs: ['WEBHOOK_RETRY_BASE_MS', 5000],
+      maxAttempts: ['WEBHOOK_MAX_ATTEMPTS', 8],
+      pauseAfterFailures: ['WEBHOOK_PAUSE_AFTER_FAILURES', 50],
+      timeoutMs: ['WEBHOOK_TIMEOUT_MS', 10000],
+      concurrency: ['WEBHOOK_CONCURRENCY', 8],
+      allowPrivate: ['WEBHOOK_ALLOW_PRIVATE', false],
+      outboxRetentionDays: ['OUTBOX_RETENTION_DAYS', 30],
+    },
+  ),
 };

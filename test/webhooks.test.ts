@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
-  createWebhookEndpoint(input: $input) { secret endpoint { id url eventTypes active paused } }
+  createWebhookEndpoint(input: $input) { id secret endpoint { id url eventTypes active paused } }
 }`;
 const DELIVERIES = `query($filter: WebhookDeliveriesFilter) {
   webhookDeliveries(first: 100, filter: $filter) {
@@ -86,6 +86,7 @@ async function givenEndpoint(
     await gql(t, CREATE, { input: { url: `${base}${path}`, eventTypes, active: true } }),
   ).createWebhookEndpoint;
   expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+  expect(created.id).toBe(created.endpoint.id);
   secrets.set(path, created.secret);
   return { id: created.endpoint.id, path, secret: created.secret };
 }

@@ -42,16 +42,36 @@ import {
   type EndpointWithSecret,
 } from '../services/webhook-endpoint.service';
 
-@ObjectType({ description: 'An endpoint with its signing secret: answered once, when the secret is made.' })
+@ObjectType({
+  description:
+    "An endpoint with its signing secret: answered once, when the secret is made. The endpoint's main fields are repeated here for convenience.",
+})
 export class WebhookEndpointWithSecret {
   @Field(() => WebhookEndpoint)
   endpoint: WebhookEndpoint;
+
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  url: string;
+
+  @Field(() => [String])
+  eventTypes: string[];
+
+  @Field()
+  active: boolean;
 
   @Field({
     description:
       'The Standard Webhooks secret (`whsec_...`) to verify signatures with. Shown only now; rotateWebhookSecret makes a new one.',
   })
   secret: string;
+}
+
+function withSecret({ endpoint, secret }: EndpointWithSecret): WebhookEndpointWithSecret {
+  const { id, url, eventTypes, active } = endpoint;
+  return { endpoint, secret, id, url, eventTypes, active };
 }
 
 @ObjectType()
@@ -102,11 +122,11 @@ export class WebhookEndpointResolver {
   @Mutation(() => WebhookEndpointWithSecret, {
     description: 'A new endpoint; its signing secret is in the answer, and only there. Audited.',
   })
-  createWebhookEndpoint(
+  async createWebhookEndpoint(
     @Ctx() ctx: Context,
     @Arg('input', () => CreateWebhookEndpointInput) input: CreateWebhookEndpointInput,
-  ): Promise<EndpointWithSecret> {
-    return createWebhookEndpoint(ctx, input);
+  ): Promise<WebhookEndpointWithSecret> {
+    return withSecret(await createWebhookEndpoint(ctx, input));
   }
 
   @Authorized(Access.MANAGE_WEBHOOKS)
@@ -132,8 +152,8 @@ export class WebhookEndpointResolver {
   @Mutation(() => WebhookEndpointWithSecret, {
     description: 'A new signing secret, answered once; the old one stops at once. Audited.',
   })
-  rotateWebhookSecret(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<EndpointWithSecret> {
-    return rotateWebhookSecret(ctx, id);
+  async rotateWebhookSecret(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<WebhookEndpointWithSecret> {
+    return withSecret(await rotateWebhookSecret(ctx, id));
   }
 
   @Authorized(Access.MANAGE_WEBHOOKS)
