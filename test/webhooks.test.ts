@@ -254,6 +254,8 @@ describe('managing endpoints', () => {
       input: { url: `${base}/x`, eventTypes: ['lead.created', 'lead.exploded'], active: true },
     });
     expect(badType.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.eventTypes[1]' });
+    const noType = await gql(t, CREATE, { input: { url: `${base}/x`, eventTypes: [], active: true } });
+    expect(noType.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.eventTypes' });
     const badUrl = await gql(t, CREATE, {
       input: { url: 'ftp://example.com/x', eventTypes: ['lead.created'], active: true },
     });

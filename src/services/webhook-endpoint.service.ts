@@ -65,6 +65,7 @@ async function assertDeliverableUrl(url: string, field: string): Promise<string>
 }
 
 function assertEventTypes(types: string[], field: string): string[] {
+  if (types.length === 0) throw badInput(field, `${field}: name at least one event type`);
   types.forEach((type, index) => {
     if (!isEventType(type)) {
       throw badInput(`${field}[${index}]`, `"${type}" is not an event type; the types are ${EVENT_TYPES.join(', ')}`);
@@ -88,7 +89,7 @@ export async function createWebhookEndpoint(
   return inTransaction(ctx, async (tx) => {
     const repo = repositoryOf(tx, WebhookEndpoint);
     const secret = newSecret();
-    const endpoint = await repo.save(repo.create({ url, eventTypes, active: input.active, secret }));
+    const endpoint = await repo.save(repo.create({ url, eventTypes, active: input.active ?? true, secret }));
     await recordAudit(tx, 'webhook_endpoint', endpoint.id, 'create', null, audited(endpoint));
     return { endpoint, secret };
   });

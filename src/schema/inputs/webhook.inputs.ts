@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsUUID, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsUUID, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { WebhookDeliveryStatus } from '../../entities/webhook-delivery.entity';
 import { PageArgs } from '../connection';
@@ -11,13 +11,13 @@ export class CreateWebhookEndpointInput {
   url: string;
 
   @Field(() => [String], { description: 'Dotted event types, e.g. `lead.qualified`, `sla.breached` (see the README).' })
-  @ArrayMinSize(1)
   @ArrayMaxSize(50)
   @MaxLength(64, { each: true })
   eventTypes: string[];
 
-  @Field({ defaultValue: true })
-  active: boolean;
+  // Nullable with a default: graphql-jit does not apply the default of a non-null input field.
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'Default true.' })
+  active?: boolean | null;
 }
 
 @InputType()
@@ -32,7 +32,6 @@ export class UpdateWebhookEndpointInput {
   url?: string;
 
   @Field(() => [String], { nullable: true })
-  @ArrayMinSize(1)
   @ArrayMaxSize(50)
   @MaxLength(64, { each: true })
   eventTypes?: string[];
