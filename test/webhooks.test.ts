@@ -147,6 +147,10 @@ describe('delivery: signed, at least once, in order per lead', () => {
     ok(await gql(t, UPDATE_LEAD, { input: { id: lead.id, company: 'Umbrella' } }, { as: Role.OPS }));
     const deliveries = await untilSettled(endpoint.id, 1);
     expect(deliveries.map((d) => d.eventType)).toEqual(['lead.updated']);
+    const byArgument = ok(
+      await gql(t, 'query($id: ID) { webhookDeliveries(endpointId: $id) { nodes { id } } }', { id: endpoint.id }),
+    ).webhookDeliveries.nodes;
+    expect(byArgument.map((d: any) => d.id)).toEqual(deliveries.map((d) => d.id));
     ok(await gql(t, DELETE, { id: endpoint.id }));
   });
 });

@@ -183,6 +183,7 @@ export async function getWebhookEndpointOrThrow(ctx: Context, id: string, field 
 export async function listWebhookDeliveries(ctx: Context, args: WebhookDeliveriesArgs): Promise<Page<WebhookDelivery>> {
   const where = new Conditions();
   const filter = args.filter ?? {};
+  if (args.endpointId) where.add(`t.endpoint_id = ${where.param(args.endpointId)}`);
   if (filter.endpointId) where.add(`t.endpoint_id = ${where.param(filter.endpointId)}`);
   if (filter.status) where.add(`t.status = ${where.param(filter.status)}`);
   if (filter.leadId) where.add(`t.lead_id = ${where.param(filter.leadId)}`);

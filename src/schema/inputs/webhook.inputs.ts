@@ -63,6 +63,10 @@ export class WebhookDeliveriesFilter {
 
 @ArgsType()
 export class WebhookDeliveriesArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: "One endpoint's deliveries (the same as filter.endpointId)." })
+  @IsUUID()
+  endpointId?: string;
+
   @Field(() => WebhookDeliveriesFilter, { nullable: true })
   @ValidateNested()
   filter?: WebhookDeliveriesFilter;
