@@ -67,6 +67,8 @@ export interface Config {
   ruleWork: RuleWorkLimits;
   /** When the background jobs run (src/jobs/background-jobs.ts). */
   jobs: JobSchedules;
+  /** Webhook delivery: retries, timeouts, which targets are allowed. */
+  webhooks: WebhookSettings;
 }
 
 export interface JobSchedules {
@@ -78,11 +80,29 @@ export interface JobSchedules {
   idempotencySweepCron: string;
   /** Seconds between the end of one stage-time pass and the start of the next. */
   stageTimesSeconds: number;
+  /** Seconds between the end of one fold of the daily rollup deltas and the start of the next. */
   rollupFoldSeconds: number;
   /** How often one process checks the cron schedules (pg-boss: 1 to 45 s). */
   cronCheckSeconds: number;
   /** How often each process polls a queue for jobs. */
   pollSeconds: number;
+}
+
+export interface WebhookSettings {
+  /** First retry delay; attempt n waits base * 2^(n-1), with up to 50 % random jitter, capped at 1 h. */
+  retryBaseMs: number;
+  /** Attempts of one delivery before it is dead-lettered. */
+  maxAttempts: number;
+  /** Consecutive failed attempts (over all its deliveries) after which an endpoint is paused. */
+  pauseAfterFailures: number;
+  /** Longest wait for an endpoint's answer; longer counts as a failure. */
+  timeoutMs: number;
+  /** Deliveries in flight at once in one process. */
+  concurrency: number;
+  /** Allow targets on private, loopback and link-local addresses (tests, local development). */
+  allowPrivate: boolean;
+  /** Days delivered events (and their delivery log) are kept; each lead's latest event is kept for its sequence. */
+  outboxRetentionDays: number;
 }
 
 export interface RuleWorkLimits {
@@ -151,7 +171,7 @@ const knownVariables = new Set<string>(['NODE_ENV']);
 const invalidValues: string[] = [];
 
 /** Unknown variables with these prefixes are refused: they can only be a typo of one of ours. */
-export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_', 'JOBS_'];
+export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_', 'JOBS_', 'WEBHOOK_'];
 
 function fromEnv<T>(name: string, schema: z.ZodType<T>, fallback: T, options: { secret?: boolean } = {}): T {
   knownVariables.add(name);
@@ -285,6 +305,39 @@ export const projectRoot = path.resolve(__dirname, __dirname.includes(`${path.se
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * Settings that a running process also takes from its environment when a variable changes after
+ * start (a test that sets WEBHOOK_ALLOW_PRIVATE or WEBHOOK_RETRY_BASE_MS after importing the
+ * server): a variable whose value differs from the one read at start wins, an unset one means the
+ * default; otherwise the value read at start, or the one last assigned (`config.webhooks.x = ...`).
+ */
+function liveSettings<T extends Record<string, number | boolean>>(
+  read: T,
+  variables: { [K in keyof T]: [string, T[K]] },
+): T {
+  const live = {} as T;
+  for (const key of Object.keys(read) as Array<keyof T>) {
+    const [name, fallback] = variables[key];
+    const atStart = process.env[name];
+    let value = read[key];
+    Object.defineProperty(live, key, {
+      enumerable: true,
+      get: (): T[keyof T] => {
+        const now = process.env[name];
+        if (now === atStart) return value;
+        if (now === undefined || now.trim() === '') return fallback;
+        if (typeof fallback === 'boolean') return (now.trim() === 'true' || now.trim() === '1') as T[keyof T];
+        const parsed = Number(now);
+        return (Number.isFinite(parsed) ? parsed : value) as T[keyof T];
+      },
+      set: (next: T[keyof T]) => {
+        value = next;
+      },
+    });
+  }
+  return live;
+}
+
 export const config: Config = {
   databaseUrl: postgresUrlFromEnv('DATABASE_URL'),
   embeddedPort: intFromEnv('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 }),
@@ -358,4 +411,24 @@ export const config: Config = {
     cronCheckSeconds: intFromEnv('JOBS_CRON_CHECK_SECONDS', 30, { min: 1, max: 45 }),
     pollSeconds: intFromEnv('JOBS_POLL_SECONDS', 2, { min: 1, max: 60 }),
   },
+  webhooks: liveSettings(
+    {
+      retryBaseMs: intFromEnv('WEBHOOK_RETRY_BASE_MS', 5000, { min: 1 }),
+      maxAttempts: intFromEnv('WEBHOOK_MAX_ATTEMPTS', 8, { min: 1, max: 100 }),
+      pauseAfterFailures: intFromEnv('WEBHOOK_PAUSE_AFTER_FAILURES', 50, { min: 1 }),
+      timeoutMs: intFromEnv('WEBHOOK_TIMEOUT_MS', 10000, { min: 1 }),
+      concurrency: intFromEnv('WEBHOOK_CONCURRENCY', 8, { min: 1, max: 256 }),
+      allowPrivate: booleanFromEnv('WEBHOOK_ALLOW_PRIVATE', false),
+      outboxRetentionDays: intFromEnv('OUTBOX_RETENTION_DAYS', 30, { min: 1 }),
+    },
+    {
+      retryBaseMs: ['WEBHOOK_RETRY_BASE_MS', 5000],
+      maxAttempts: ['WEBHOOK_MAX_ATTEMPTS', 8],
+      pauseAfterFailures: ['WEBHOOK_PAUSE_AFTER_FAILURES', 50],
+      timeoutMs: ['WEBHOOK_TIMEOUT_MS', 10000],
+      concurrency: ['WEBHOOK_CONCURRENCY', 8],
+      allowPrivate: ['WEBHOOK_ALLOW_PRIVATE', false],
+      outboxRetentionDays: ['OUTBOX_RETENTION_DAYS', 30],
+    },
+  ),
 };

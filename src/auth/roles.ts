@@ -24,6 +24,8 @@ export const Access = {
   MERGE_LEADS: [Role.ADMIN, Role.OPS],
   /** Erasing a person, exporting everything about one, purging old metadata, rebuilding metrics. */
   MANAGE_DATA: [Role.ADMIN],
+  /** Webhook endpoints, their delivery log and the outbox's lag: operators only. */
+  MANAGE_WEBHOOKS: [Role.ADMIN, Role.OPS],
   /** The periodic review: everyone but ANALYST takes part (comments); OPS and ADMIN create one. */
   TAKE_PART_IN_REVIEWS: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
   /** A review is signed by the two teams themselves: one SALES and one MARKETING user. */

@@ -22,6 +22,11 @@ import { LeadMerge } from './lead-merge.entity';
 import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
 import { MetricsRebuildJob } from './metrics-rebuild-job.entity';
+import { OutboxEvent } from './outbox-event.entity';
+import { SlaClockAlert } from './sla-clock-alert.entity';
+import { WebhookAttempt } from './webhook-attempt.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { Persona } from './persona.entity';
 import { RateLimitBucket } from './rate-limit-bucket.entity';
 import { RescoreJob } from './rescore-job.entity';
@@ -64,6 +69,11 @@ export const entities = [
   LeadStageTime,
   StageTimeState,
   MetricsRebuildJob,
+  OutboxEvent,
+  SlaClockAlert,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
   Persona,
   RateLimitBucket,
   RescoreJob,

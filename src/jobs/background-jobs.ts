@@ -1,4 +1,7 @@
 import { config } from '../config';
+import { sweepOutbox } from '../events/outbox';
+import { WEBHOOK_QUEUE, wakeWebhooks } from '../events/webhooks-worker';
+import { logger } from '../logger';
 import { foldRollupDeltas } from '../rollups/fold';
 import { rebuildStaleStageTimes } from '../rollups/lead-facts';
 import { purgeExpiredIdempotencyKeys } from '../services/idempotency.service';
@@ -10,6 +13,7 @@ import {
 import { RESCORE_QUEUE, rescoreRetryOptions } from '../services/rescore.service';
 import { every, onCron, onDemand, type JobDefinition } from './job-definition';
 import { queueDailyRescore, requeueUnfinishedRescoreJobs, runQueuedRescore } from './rescore-jobs';
+import { runSlaClock } from './sla-clock.job';
 
 /**
  * Every queue of background work, and when it runs: one line each. `startJobs` creates the queues
@@ -40,6 +44,19 @@ export function backgroundJobs(): JobDefinition[] {
       },
       { atStart: true },
     ),
+    // Webhook delivery runs in each process's delivery loop (events/webhooks-worker.ts); a job of
+    // this queue (every minute, and the wake-up a retry schedules) only wakes the loop.
+    onCron(WEBHOOK_QUEUE, '* * * * *', () => wakeWebhooks()),
+    // SLA clocks that fire: sla.at_risk / sla.breached / sla.met, each once per case.
+    onCron('sla-clock', '* * * * *', async ({ dataSource }) => {
+      const fired = await runSlaClock(dataSource);
+      if (fired > 0) logger.info({ fired }, 'SLA clock fired alerts');
+    }),
+    // Delivered events are kept OUTBOX_RETENTION_DAYS, then forgotten.
+    onCron('outbox-sweep', '30 3 * * *', async ({ dataSource }) => {
+      const removed = await sweepOutbox(dataSource.manager, config.webhooks.outboxRetentionDays);
+      if (removed > 0) logger.info({ removed }, 'outbox sweep removed delivered events');
+    }),
     every('rollup-fold', config.jobs.rollupFoldSeconds, ({ dataSource }) => foldRollupDeltas(dataSource)),
   ];
 }

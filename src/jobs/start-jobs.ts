@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { config } from '../config';
 import { logger } from '../logger';
 import { reportQueueDepths } from '../observability/metrics';
+import { startWebhookWorker } from '../events/webhooks-worker';
 import { backgroundJobs } from './background-jobs';
 import type { JobDefinition, JobTools } from './job-definition';
 import { createJobQueue, setRunningJobQueue } from './job-queue';
@@ -84,6 +85,8 @@ export async function startJobs(
     if (job.atStart || 'everySeconds' in job.timing) await queue.send(job.queue, {}, {});
   }
   setRunningJobQueue(queue);
+  // The webhook delivery loop of this process (woken by commits, retries and its queue's jobs).
+  const stopWebhooks = await startWebhookWorker(dataSource, url, tools.send);
   reportQueueDepths(async () => {
     const depths: Record<string, number> = {};
     for (const job of jobs) depths[job.queue] = (await queue.getQueueSize(job.queue)) ?? 0;
@@ -93,6 +96,7 @@ export async function startJobs(
     setRunningJobQueue(undefined);
     reportQueueDepths(undefined);
     stopping.abort(); // a running re-score ends after the chunk in hand
+    await stopWebhooks();
     await queue.stop({ graceful: true, timeout: 10_000, wait: true });
   };
 }

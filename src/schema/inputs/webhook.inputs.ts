@@ -1,0 +1,73 @@
+import { ArrayMaxSize, IsUUID, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, InputType } from 'type-graphql';
+import { WebhookDeliveryStatus } from '../../entities/webhook-delivery.entity';
+import { PageArgs } from '../connection';
+
+@InputType()
+export class CreateWebhookEndpointInput {
+  @Field({ description: 'Where deliveries are POSTed: an http(s) URL on a public address.' })
+  @MinLength(1)
+  @MaxLength(2000)
+  url: string;
+
+  @Field(() => [String], { description: 'Dotted event types, e.g. `lead.qualified`, `sla.breached` (see the README).' })
+  @ArrayMaxSize(50)
+  @MaxLength(64, { each: true })
+  eventTypes: string[];
+
+  // Nullable with a default: graphql-jit does not apply the default of a non-null input field.
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'Default true.' })
+  active?: boolean | null;
+}
+
+@InputType()
+export class UpdateWebhookEndpointInput {
+  @Field(() => ID)
+  @IsUUID()
+  id: string;
+
+  @Field(() => String, { nullable: true })
+  @MinLength(1)
+  @MaxLength(2000)
+  url?: string;
+
+  @Field(() => [String], { nullable: true })
+  @ArrayMaxSize(50)
+  @MaxLength(64, { each: true })
+  eventTypes?: string[];
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: '`true` also resumes a paused endpoint (its failure count starts again at 0).',
+  })
+  active?: boolean;
+}
+
+@InputType({ description: 'Which deliveries: every given condition must hold.' })
+export class WebhookDeliveriesFilter {
+  @Field(() => ID, { nullable: true })
+  @IsUUID()
+  endpointId?: string;
+
+  @Field(() => WebhookDeliveryStatus, { nullable: true })
+  status?: WebhookDeliveryStatus;
+
+  @Field(() => ID, { nullable: true })
+  @IsUUID()
+  leadId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'One event (the `webhook-id` header).' })
+  @IsUUID()
+  eventId?: string;
+}
+
+@ArgsType()
+export class WebhookDeliveriesArgs extends PageArgs {
+  @Field(() => ID, { nullable: true, description: "One endpoint's deliveries (the same as filter.endpointId)." })
+  @IsUUID()
+  endpointId?: string;
+
+  @Field(() => WebhookDeliveriesFilter, { nullable: true })
+  @ValidateNested()
+  filter?: WebhookDeliveriesFilter;
+}
