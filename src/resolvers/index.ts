@@ -6,6 +6,7 @@ import { FeedbackResolver } from './feedback.resolver';
 import { LeadChangeResolver } from './lead-change.resolver';
 import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
+import { LiveEventResolver } from './live-event.resolver';
 import {
   FunnelReportResolver,
   FunnelStageMetricsResolver,
@@ -36,6 +37,7 @@ export const resolvers = [
   LeadChangeResolver,
   LeadQualityGroupResolver,
   LeadSlaResolver,
+  LiveEventResolver,
   MetricsResolver,
   PersonaResolver,
   ReviewResolver,

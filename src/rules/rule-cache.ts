@@ -1,7 +1,7 @@
-import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { RuleSetKind } from '../entities/enums';
 import type { ScoreCaps } from '../entities/rule-set-version.entity';
+import { listenOn } from '../db/listen';
 import { logger } from '../logger';
 import { compileVersion, type CompiledVersion } from './engine';
 
@@ -73,7 +73,8 @@ export const ruleCache = new RuleCache();
 /**
  * Listens for publishes on a connection of its own and compiles new versions at once; checks
  * every `intervalMs` as well, in case a notification was lost with a dropped connection. A
- * dropped listening connection (the database restarting) is opened again, with a growing pause.
+ * dropped listening connection (the database restarting) is opened again, with a growing pause,
+ * and the versions published meanwhile are compiled then.
  */
 export async function watchPublishedRules(
   dataSource: DataSource,
@@ -83,44 +84,12 @@ export async function watchPublishedRules(
   const refresh = (): void => {
     ruleCache.active(dataSource).catch((error: unknown) => logger.warn({ err: error }, 'rule cache refresh failed'));
   };
-  let stopped = false;
-  let client: Client | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let pauseMs = 1000;
-
-  const listen = async (): Promise<void> => {
-    const current = new Client({ connectionString: url, application_name: 'smarketing-api-listen' });
-    client = current;
-    let lost = false;
-    const onLost = (error?: Error): void => {
-      if (lost || stopped) return;
-      lost = true;
-      logger.warn({ err: error, retryInMs: pauseMs }, 'rule publish listener lost its connection');
-      current.end().catch(() => undefined);
-      retryTimer = setTimeout(() => void listen(), pauseMs);
-      retryTimer.unref();
-      pauseMs = Math.min(pauseMs * 2, 30_000);
-    };
-    current.on('error', onLost);
-    current.on('end', () => onLost());
-    current.on('notification', refresh);
-    try {
-      await current.connect();
-      await current.query(`LISTEN ${RULES_CHANNEL}`);
-      pauseMs = 1000;
-      refresh(); // publishes missed while disconnected
-    } catch (error) {
-      onLost(error as Error);
-    }
-  };
-
-  await listen();
+  const listener = listenOn(url, RULES_CHANNEL, { onNotice: refresh, onConnected: refresh }, 'listen');
+  await listener.ready;
   const timer = setInterval(refresh, intervalMs);
   timer.unref();
   return async () => {
-    stopped = true;
     clearInterval(timer);
-    clearTimeout(retryTimer);
-    await client?.end().catch(() => undefined);
+    await listener.stop();
   };
 }
