@@ -13,6 +13,7 @@ import { LeadCampaignCredit } from './lead-campaign-credit.entity';
 import { LeadFact } from './lead-fact.entity';
 import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
+import { OutboxEvent } from './outbox-event.entity';
 import { Persona } from './persona.entity';
 import { RateLimitBucket } from './rate-limit-bucket.entity';
 import { RescoreJob } from './rescore-job.entity';
@@ -47,6 +48,7 @@ export const entities = [
   LeadFact,
   LeadStageTime,
   StageTimeState,
+  OutboxEvent,
   Persona,
   RateLimitBucket,
   RescoreJob,

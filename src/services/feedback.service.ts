@@ -1,5 +1,6 @@
 import { assertMayGiveVerdict } from '../auth/assertion-policy';
 import type { Context } from '../context';
+import { emitEvent } from '../events/outbox';
 import { readerOf, repositoryOf } from '../context';
 import { Conditions } from '../db/select';
 import { Campaign } from '../entities/campaign.entity';
@@ -76,6 +77,21 @@ export async function submitFeedback(ctx: Context, input: SubmitFeedbackInput): 
           comment: input.comment ?? '',
         }),
       );
+      await emitEvent(tx, {
+        type: 'feedback.submitted',
+        leadId: feedback.leadId,
+        data: {
+          feedbackId: feedback.id,
+          campaignId: feedback.campaignId,
+          authorId: feedback.authorId,
+          kind: feedback.kind,
+          disposition: feedback.disposition,
+          actingForSales: feedback.actingForSales,
+          rejectionReason: feedback.rejectionReason,
+          rating: feedback.rating,
+          comment: feedback.comment,
+        },
+      });
       if (lead && input.disposition) {
         await applyDisposition(tx, lead, input);
         await markLeadsChanged(tx, [lead.id]);

@@ -5,7 +5,8 @@ import { TransitionCause } from '../entities/enums';
 import type { FunnelStage } from '../entities/funnel-stage.entity';
 import { Lead } from '../entities/lead.entity';
 import { StageTransition } from '../entities/stage-transition.entity';
-import { stageByKeyOrThrow } from './funnel.service';
+import { emitStageChanged } from '../events/lead-events';
+import { listStages, stageByKeyOrThrow } from './funnel.service';
 import { badInput } from '../schema/errors';
 import { recordStageChanges } from './lead-changes.service';
 import { markLeadsChanged } from '../rollups/lead-facts';
@@ -69,6 +70,19 @@ export async function recordTransition(
     })
     .setParameter('leadId', transition.leadId)
     .execute();
+  // A new lead's first stage is part of its lead.created event.
+  if (transition.from !== null) {
+    const stages = await listStages(tx);
+    const keyOf = (id: string): string => stages.find((stage) => stage.id === id)?.key ?? id;
+    await emitStageChanged(tx, transition.leadId, {
+      from: keyOf(transition.from),
+      to: keyOf(transition.to),
+      cause: transition.cause,
+      actorId,
+      reason: transition.reason,
+      ruleSetVersionId: transition.ruleSetVersionId ?? null,
+    });
+  }
 }
 
 /**

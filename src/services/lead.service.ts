@@ -19,6 +19,7 @@ import {
   type UpdateLeadInput,
 } from '../schema/inputs/lead.inputs';
 import { assertAttributeTotals, canonicalEmail, type Email, validateAttributes } from '../schema/validation';
+import { emitLeadCreated, emitLeadUpdated } from '../events/lead-events';
 import { DEFAULT_STAGE_KEY, stageByKeyOrThrow } from './funnel.service';
 import { type FieldChange, recordLeadChanges } from './lead-changes.service';
 import { enterStage, lockLeadOrThrow, recordTransition } from './lead-stage.service';
@@ -112,6 +113,7 @@ async function applyFieldsRecorded(
   assertMayChange(tx, changes);
   if (changes.some((change) => ROLLUP_FIELDS.has(change.field))) await markLeadsChanged(tx, [lead.id]);
   await recordLeadChanges(tx, lead.id, changes, cause);
+  await emitLeadUpdated(tx, lead.id, changes, cause);
   return changes.length > 0;
 }
 
@@ -212,6 +214,7 @@ async function insertLead(
   assertMayChange(tx, changes);
   await recordLeadChanges(tx, lead.id, changes, cause, at);
   await recordTransition(tx, { leadId: lead.id, from: null, to: stage.id, at, cause, reason: null });
+  await emitLeadCreated(tx, lead, stage.key, cause);
   return { lead: await rescored(tx, lead.id) };
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Context } from '../context';
+import { emitEvent } from '../events/outbox';
 import { managerOf, repositoryOf } from '../context';
 import { type RuleSetKind, RuleSetVersionStatus } from '../entities/enums';
 import type { RescoreJob } from '../entities/rescore-job.entity';
@@ -267,6 +268,20 @@ export async function publishRuleSetVersion(
     );
     await managerOf(tx).query('SELECT pg_notify($1, $2)', [RULES_CHANNEL, version.id]);
     const rescoreJob = await createRescoreJob(tx, reason, version.id);
+    await emitEvent(tx, {
+      type: 'rule_set.published',
+      data: {
+        ruleSetId: ruleSet.id,
+        name: ruleSet.name,
+        kind: ruleSet.kind,
+        versionId: version.id,
+        number: version.number,
+        previousVersionId: previousId ?? null,
+        reason,
+        rescoreJobId: rescoreJob.id,
+        actorId: tx.user?.id ?? null,
+      },
+    });
     return { version, rescoreJob };
   });
 }

@@ -13,6 +13,7 @@ import { specOfCompiled, toLeadEvaluation, type LeadEvaluation } from '../rules/
 import { listStages } from './funnel.service';
 import { recordStageChanges } from './lead-changes.service';
 import { markLeadsChanged } from '../rollups/lead-facts';
+import { emitRuleOutcomes, type RuleOutcome } from '../events/lead-events';
 import { evaluateInWorker, explanationBounds } from './rule-work.service';
 
 export interface ScoringSummary {
@@ -136,6 +137,7 @@ export async function scoreLoaded(
 
   started = performance.now();
   await writeOutcomes(tx, outcomes, at);
+  await emitRuleOutcomes(tx, outcomes.map(ruleOutcomeOf));
   summary.databaseMs += performance.now() - started;
   summary.evaluated = outcomes.length;
   summary.moved = outcomes.filter((outcome) => outcome.target).length;
@@ -158,6 +160,30 @@ export async function scoreLeads(
   const input = await loadScoringInput(tx, leadIds, at);
   if (!input) return { evaluated: 0, changed: 0, moved: 0, engineMs: 0, databaseMs: 0 };
   return scoreLoaded(tx, input, mode);
+}
+
+/** What the outbox says about one evaluated lead (see emitRuleOutcomes). */
+function ruleOutcomeOf({ state, evaluation, target }: Outcome): RuleOutcome {
+  const qualify = evaluation.qualify;
+  return {
+    leadId: state.id,
+    scoresBefore: { fitScore: state.fitScore, engagementScore: state.engagementScore, score: state.score },
+    scoresAfter: {
+      fitScore: evaluation.fitScore,
+      engagementScore: evaluation.engagementScore,
+      score: evaluation.score,
+    },
+    move:
+      target && qualify
+        ? {
+            from: state.stageKey,
+            to: target.key,
+            ruleSetVersionId: qualify.ruleSetVersionId,
+            rule: qualify.rule,
+            reason: qualify.reason,
+          }
+        : undefined,
+  };
 }
 
 function scoresDiffer(state: LeadState, evaluation: LeadEvaluation): boolean {
