@@ -165,14 +165,24 @@ export function startSubscriptionServer(
           }
           let cost: number | undefined;
           try {
-            cost = operationCost(schema, document, payload.variables ?? undefined, payload.operationName, limits.maxSelections);
+            cost = operationCost(
+              schema,
+              document,
+              payload.variables ?? undefined,
+              payload.operationName,
+              limits.maxSelections,
+            );
           } catch (error) {
             if (!(error as Error).message.includes('maximum allowed number of nodes')) throw error;
             return [
-              new AppError(ErrorCode.QUERY_TOO_COMPLEX, `The operation selects more than ${limits.maxSelections} fields`, {
-                limit: 'selections',
-                max: limits.maxSelections,
-              }),
+              new AppError(
+                ErrorCode.QUERY_TOO_COMPLEX,
+                `The operation selects more than ${limits.maxSelections} fields`,
+                {
+                  limit: 'selections',
+                  max: limits.maxSelections,
+                },
+              ),
             ];
           }
           if (cost !== undefined && cost > limits.maxCost) {

@@ -9,6 +9,7 @@ import { issueTokenFor } from '../src/services/user.service';
 import { CLOSE_FORBIDDEN } from '../src/subscription-server';
 import {
   givenLead,
+  startServerProcess,
   givenRuleSetDraft,
   gql,
   ok,
@@ -69,10 +70,16 @@ function subscribe(
   };
 }
 
-/** Resolves once this process serves `count` event subscriptions (the server registered ours). */
-async function subscribed(count: number): Promise<void> {
-  const served = await until(() => Promise.resolve(liveEventSubscribers(t.dataSource)), (n) => n >= count, 10_000);
-  expect(served).toBeGreaterThanOrEqual(count);
+const served = (): Promise<number> => Promise.resolve(liveEventSubscribers(t.dataSource));
+
+/** Resolves once the subscriptions of earlier tests have ended on the server. */
+async function noSubscribers(): Promise<void> {
+  expect(await until(served, (count) => count === 0, 10_000)).toBe(0);
+}
+
+/** Resolves once the server registered a subscription (events from now on reach it). */
+async function subscribed(): Promise<void> {
+  expect(await until(served, (count) => count === 1, 10_000)).toBe(1);
 }
 
 /** The error payload of a refused subscription (graphql-ws `error` message) or the close event. */
@@ -154,7 +161,9 @@ describe('role checks and query limits, as for queries (onSubscribe)', () => {
   });
 
   test('an unknown event type or stage in the filter is BAD_USER_INPUT naming the item', async () => {
-    const types = subscribe(clientAs(Role.SALES), LEAD_EVENTS, { filter: { types: ['lead.qualified', 'lead.exploded'] } });
+    const types = subscribe(clientAs(Role.SALES), LEAD_EVENTS, {
+      filter: { types: ['lead.qualified', 'lead.exploded'] },
+    });
     const typeResult = (await types.next()).value as Message;
     expect(typeResult.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.types[1]' });
     const stages = subscribe(clientAs(Role.SALES), LEAD_EVENTS, { filter: { stages: ['nowhere'] } });
@@ -211,4 +220,106 @@ describe('rescoreJobProgress', () => {
   });
 });
 
-export { subscribed };
+/** A published qualification rule: two demo requests in 30 days make a lead an MQL. */
+async function givenDemoRequestQualification(): Promise<void> {
+  const { versionId } = await givenRuleSetDraft(t, {
+    kind: 'QUALIFICATION',
+    rules: [
+      {
+        name: 'Asked for a demo twice',
+        conditions: { all: [{ fact: 'demo_request_count_30d', operator: 'greaterThanInclusive', value: 2 }] },
+        event: { type: 'qualify', params: { stage: 'mql', rank: 1, reason: 'two demo requests' } },
+      },
+    ],
+  });
+  ok(
+    await gql(t, 'mutation($id: ID!) { publishRuleSetVersion(versionId: $id) { version { id } } }', { id: versionId }),
+  );
+}
+
+/** Records a demo request; answers the lead's stage after it. */
+async function recordDemoRequest(leadId: string, as: Role = Role.SALES): Promise<string> {
+  ok(
+    await gql(
+      t,
+      'mutation($input: RecordActivityInput!) { recordActivity(input: $input) { id } }',
+      { input: { leadId, type: 'DEMO_REQUEST' } },
+      { as },
+    ),
+  );
+  const data = ok(await gql(t, 'query($id: ID!) { lead(id: $id) { stage { key } } }', { id: leadId }, { as }));
+  return data.lead.stage.key;
+}
+
+describe('leadEvents', () => {
+  beforeAll(givenDemoRequestQualification);
+
+  test('SALES receives lead.qualified when a rule qualifies a lead, with its type, lead, sequence and data', async () => {
+    await noSubscribers();
+    const events = subscribe(clientAs(Role.SALES), LEAD_EVENTS, { filter: { types: ['lead.qualified'] } });
+    const first = events.next();
+    await subscribed();
+    const lead = await givenLead(t, {}, Role.SALES);
+    const stages: string[] = [];
+    // Activities until the rule qualifies the lead (the second demo request).
+    while (stages.at(-1) !== 'mql' && stages.length < 5) stages.push(await recordDemoRequest(lead.id));
+    expect(stages).toEqual(['lead', 'mql']);
+    const message = (await first).value as Message;
+    expect(message.errors).toBeUndefined();
+    const event = message.data!.leadEvents;
+    expect(event).toMatchObject({ type: 'lead.qualified', leadId: lead.id, stage: 'mql' });
+    expect(event.data).toMatchObject({ leadId: lead.id, sequence: event.sequence, stage: 'mql', from: 'lead' });
+    const stored = await t.dataSource.query<Array<{ sequence: number }>>(
+      "SELECT sequence FROM outbox_event WHERE id = $1 AND type = 'lead.qualified'",
+      [event.id],
+    );
+    expect(stored).toEqual([{ sequence: event.sequence }]);
+    await events.stop();
+  });
+
+  test('filters: only events after which the lead is in one of the stages and owned by the given user', async () => {
+    const owner = t.userIds.SALES;
+    await noSubscribers();
+    const events = subscribe(clientAs(Role.SALES), LEAD_EVENTS, { filter: { stages: ['mql'], ownerId: owner } });
+    const first = events.next();
+    await subscribed();
+    // Someone else's lead qualifies first; then one of the owner's leads is created and qualifies.
+    const other = await givenLead(t, { ownerId: t.userIds.OPS }, Role.OPS);
+    await recordDemoRequest(other.id, Role.OPS);
+    await recordDemoRequest(other.id, Role.OPS);
+    const mine = await givenLead(t, { ownerId: owner }, Role.SALES);
+    await recordDemoRequest(mine.id);
+    await recordDemoRequest(mine.id);
+    // Events arrive in commit order: had the other lead's passed the filter, it would be first.
+    const received: Array<{ type: string; leadId: string; stage: string; ownerId: string }> = [];
+    received.push(((await first).value as Message).data!.leadEvents);
+    received.push(((await events.next()).value as Message).data!.leadEvents);
+    expect(received.map((event) => event.type)).toEqual(['lead.stage_changed', 'lead.qualified']);
+    for (const event of received) expect(event).toMatchObject({ leadId: mine.id, stage: 'mql', ownerId: owner });
+    await events.stop();
+  });
+
+  test('a subscriber on one server process receives what another process commits (LISTEN/NOTIFY)', async () => {
+    const second = await startServerProcess(t.url);
+    try {
+      const url = `${second.baseUrl.replace(/^http/, 'ws')}/graphql`;
+      const events = subscribe(clientAs(Role.SALES, { url }), LEAD_EVENTS, { filter: { types: ['lead.created'] } });
+      const first = events.next(60_000);
+      let arrived: Message | undefined;
+      void first.then((message) => (arrived = message.value as Message));
+      // The other process's subscription starts at some moment we cannot see from here: leads are
+      // created on this process until one of them is announced there.
+      const created: string[] = [];
+      while (!arrived && created.length < 60) {
+        created.push((await givenLead(t)).id);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const event = ((await first).value as Message).data!.leadEvents;
+      expect(event.type).toBe('lead.created');
+      expect(created).toContain(event.leadId);
+      await events.stop();
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+});

@@ -5,14 +5,9 @@ import { RescoreJobStatus } from '../entities/enums';
 import { RescoreJob } from '../entities/rescore-job.entity';
 import { logger } from '../logger';
 import { AppError, ErrorCode } from '../schema/errors';
+import { EVENTS_CHANNEL, type EventNotice, type EventType } from './event-types';
+import { envelopeOf } from './outbox';
 import { PushStream } from './push-stream';
-
-// MERGE-OUTBOX: from ./event-types once the outbox core is merged.
-const EVENTS_CHANNEL = 'smarketing_events';
-interface EventNotice {
-  id: string;
-  type: string;
-}
 
 /**
  * A committed event as a subscription sees it: the outbox row plus where its lead stood right
@@ -43,7 +38,7 @@ const CATCH_UP_MARGIN_MS = 5000;
 
 interface EventRow {
   id: string;
-  type: string;
+  type: EventType;
   lead_id: string | null;
   sequence: number | null;
   occurred_at: Date;
@@ -87,7 +82,7 @@ function liveEventOf(row: EventRow): LiveEvent {
     leadId: row.lead_id,
     sequence: row.sequence,
     occurredAt: row.occurred_at,
-    data: row.lead_id === null ? row.data : { ...row.data, leadId: row.lead_id, sequence: row.sequence },
+    data: envelopeOf(row).data,
     stage: row.stage,
     ownerId: row.owner_id,
   };
@@ -182,7 +177,7 @@ class LiveEventHub {
     if (this.connections === 1) return;
     const since = new Date(this.heardAt - CATCH_UP_MARGIN_MS);
     this.dataSource
-      .query<Array<{ id: string; type: string }>>(
+      .query<Array<{ id: string; type: EventType }>>(
         'SELECT id, type FROM outbox_event WHERE occurred_at >= $1 ORDER BY position',
         [since],
       )

@@ -1,4 +1,5 @@
 import type { Context } from '../context';
+import { EVENT_TYPES } from '../events/event-types';
 import { liveEvents, rescoreProgress, type LiveEvent } from '../events/live-events';
 import type { RescoreJob } from '../entities/rescore-job.entity';
 import { badInput } from '../schema/errors';
@@ -52,7 +53,10 @@ export async function leadEventStream(ctx: Context, filter: LeadEventFilter): Pr
 }
 
 /** `sla.at_risk` and `sla.breached` events, of the cases owned by `ownerId` when given. */
-export async function slaAlertStream(ctx: Context, ownerId: string | null | undefined): Promise<AsyncIterable<LiveEvent>> {
+export async function slaAlertStream(
+  ctx: Context,
+  ownerId: string | null | undefined,
+): Promise<AsyncIterable<LiveEvent>> {
   if (ownerId !== null && ownerId !== undefined) assertId(ownerId, 'ownerId');
   return liveEvents(
     ctx.dataSource,
@@ -70,19 +74,9 @@ export async function rescoreProgressStream(ctx: Context, id: string): Promise<A
   return rescoreProgress(ctx.dataSource, job, RESCORE_PROGRESS_INTERVAL_MS);
 }
 
-// MERGE-OUTBOX: EVENT_TYPES from src/events/event-types.ts once the outbox core is merged.
-const LEAD_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'lead.created',
-  'lead.updated',
-  'lead.stage_changed',
-  'lead.qualified',
-  'lead.owner_changed',
-  'lead.score_changed',
-  'feedback.submitted',
-  'sla.at_risk',
-  'sla.breached',
-  'sla.met',
-]);
+/** Events about a lead: every type but `rule_set.published`. */
+const LEAD_EVENT_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES.filter((type) => type !== 'rule_set.published'));
+
 function isLeadEventType(type: string): boolean {
   return LEAD_EVENT_TYPES.has(type);
 }

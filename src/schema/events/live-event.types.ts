@@ -46,11 +46,11 @@ export class LeadEvent {
 export class LeadEventFilter {
   @Field(() => [String], {
     nullable: true,
-    description: "Stage keys: events after which the lead is in one of these stages (its stage right after the event).",
+    description: 'Stage keys: events after which the lead is in one of these stages (its stage right after the event).',
   })
   stages?: string[] | null;
 
-  @Field(() => ID, { nullable: true, description: "Only events of leads owned by this user (right after the event)." })
+  @Field(() => ID, { nullable: true, description: 'Only events of leads owned by this user (right after the event).' })
   ownerId?: string | null;
 
   @Field(() => [String], {
