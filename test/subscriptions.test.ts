@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Role } from '../src/entities/enums';
+import type { EventType } from '../src/events/event-types';
 import { liveEventSubscribers } from '../src/events/live-events';
+import { emitEvent } from '../src/events/outbox';
 import { hashToken } from '../src/auth/tokens';
 import { runRescoreJob } from '../src/services/rescore.service';
+import { inTransaction } from '../src/services/transaction';
 import { issueTokenFor } from '../src/services/user.service';
 import { CLOSE_FORBIDDEN } from '../src/subscription-server';
 import {
@@ -322,4 +326,37 @@ describe('leadEvents', () => {
       await second.stop();
     }
   }, 120_000);
+});
+
+describe('slaAlerts', () => {
+  /** An SLA event as the SLA clock job writes it: `data.ownerId` is the case owner. */
+  const emitSlaEvent = (leadId: string, type: EventType, ownerId: string): Promise<unknown> =>
+    inTransaction(systemContext(t.dataSource), (tx) =>
+      emitEvent(tx, { type, leadId, data: { slaId: randomUUID(), caseId: randomUUID(), ownerId } }),
+    );
+
+  test("sla.at_risk and sla.breached of the given owner's cases, and nothing else", async () => {
+    await noSubscribers();
+    const alerts = subscribe(
+      clientAs(Role.SALES),
+      'subscription($owner: ID) { slaAlerts(ownerId: $owner) { type leadId ownerId data lead { id } } }',
+      { owner: t.userIds.SALES },
+    );
+    const first = alerts.next();
+    await subscribed();
+    const mine = await givenLead(t, { ownerId: t.userIds.SALES }, Role.SALES);
+    const other = await givenLead(t, { ownerId: t.userIds.OPS }, Role.OPS);
+    await emitSlaEvent(other.id, 'sla.breached', t.userIds.OPS);
+    await emitSlaEvent(mine.id, 'sla.met', t.userIds.SALES);
+    await emitSlaEvent(mine.id, 'sla.at_risk', t.userIds.SALES);
+    await emitSlaEvent(mine.id, 'sla.breached', t.userIds.SALES);
+    const received = [((await first).value as Message).data!.slaAlerts];
+    received.push(((await alerts.next()).value as Message).data!.slaAlerts);
+    expect(received.map((alert: { type: string }) => alert.type)).toEqual(['sla.at_risk', 'sla.breached']);
+    for (const alert of received) {
+      expect(alert).toMatchObject({ leadId: mine.id, ownerId: t.userIds.SALES, lead: { id: mine.id } });
+      expect(alert.data).toMatchObject({ ownerId: t.userIds.SALES, leadId: mine.id });
+    }
+    await alerts.stop();
+  });
 });
