@@ -303,6 +303,25 @@ describe('leadEvents', () => {
     await events.stop();
   });
 
+  test('a lost LISTEN connection is reopened, and what was committed meanwhile still arrives', async () => {
+    await noSubscribers();
+    const events = subscribe(clientAs(Role.SALES), LEAD_EVENTS, { filter: { types: ['lead.created'] } });
+    const first = events.next(30_000);
+    await subscribed();
+    const database = new URL(t.url).pathname.slice(1);
+    const listening =
+      "SELECT pid FROM pg_stat_activity WHERE application_name = 'smarketing-api-events' AND datname = $1";
+    const [listener] = await t.dataSource.query<Array<{ pid: number }>>(listening, [database]);
+    await t.dataSource.query('SELECT pg_terminate_backend($1)', [listener!.pid]);
+    // Committed while no process of this app listens: its NOTIFY reaches nobody.
+    const lead = await givenLead(t);
+    const event = ((await first).value as Message).data!.leadEvents;
+    expect(event).toMatchObject({ type: 'lead.created', leadId: lead.id });
+    const [reopened] = await t.dataSource.query<Array<{ pid: number }>>(listening, [database]);
+    expect(reopened!.pid).not.toBe(listener!.pid);
+    await events.stop();
+  });
+
   test('a subscriber on one server process receives what another process commits (LISTEN/NOTIFY)', async () => {
     const second = await startServerProcess(t.url);
     try {

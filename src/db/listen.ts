@@ -10,19 +10,21 @@ export interface Listener {
 /**
  * LISTEN on `channel` over a connection of its own (a pooled one would be handed to others).
  * A dropped connection (the database restarting) is opened again with a growing pause, up to
- * 30 s; `onConnected` runs after every successful LISTEN, so the caller can catch up on what was
- * announced while it was deaf. Notifications arrive in commit order.
+ * 30 s; `onConnected` runs after every successful LISTEN, with the moment the previous connection
+ * was lost (none the first time), so the caller can catch up on what was announced while it was
+ * deaf. Notifications arrive in commit order.
  */
 export function listenOn(
   url: string,
   channel: string,
-  handlers: { onNotice: (payload: string) => void; onConnected?: () => void },
+  handlers: { onNotice: (payload: string) => void; onConnected?: (lostAt: Date | undefined) => void },
   name: string,
 ): Listener {
   let stopped = false;
   let client: Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let pauseMs = 1000;
+  let lostAt: Date | undefined;
 
   const listen = async (): Promise<void> => {
     const current = new Client({ connectionString: url, application_name: `smarketing-api-${name}` });
@@ -31,6 +33,7 @@ export function listenOn(
     const onLost = (error?: Error): void => {
       if (lost || stopped) return;
       lost = true;
+      lostAt ??= new Date();
       logger.warn({ err: error, retryInMs: pauseMs }, `LISTEN ${channel} lost its connection`);
       current.end().catch(() => undefined);
       retryTimer = setTimeout(() => void listen(), pauseMs);
@@ -46,7 +49,9 @@ export function listenOn(
       await current.connect();
       await current.query(`LISTEN ${channel}`);
       pauseMs = 1000;
-      handlers.onConnected?.();
+      const gapSince = lostAt;
+      lostAt = undefined;
+      handlers.onConnected?.(gapSince);
     } catch (error) {
       onLost(error as Error);
     }

@@ -33,7 +33,10 @@ export const MAX_BUFFERED_EVENTS = 1000;
 /** Events fetched per query when notices pile up (a bulk re-score emits thousands at once). */
 const FETCH_BATCH = 500;
 
-/** After a lost LISTEN connection, events that occurred this long before it was last heard are looked up again. */
+/**
+ * After a lost LISTEN connection, the events that occurred from this long before the loss are
+ * looked up again (an event's time is its insert, and its transaction commits a little later).
+ */
 const CATCH_UP_MARGIN_MS = 5000;
 
 interface EventRow {
@@ -108,8 +111,6 @@ class LiveEventHub {
   private draining: Promise<void> | undefined;
   /** Ids delivered lately, so the catch-up after a reconnection delivers none twice. */
   private readonly recent = new LRUCache<string, true>({ max: 10_000 });
-  private heardAt = Date.now();
-  private connections = 0;
   private stopped = false;
 
   constructor(private readonly dataSource: DataSource) {}
@@ -124,7 +125,7 @@ class LiveEventHub {
       this.listener = listenOn(
         url,
         EVENTS_CHANNEL,
-        { onNotice: (payload) => this.notice(payload), onConnected: () => this.connected() },
+        { onNotice: (payload) => this.notice(payload), onConnected: (lostAt) => this.caughtUp(lostAt) },
         'events',
       );
     }
@@ -158,7 +159,6 @@ class LiveEventHub {
   }
 
   private notice(payload: string): void {
-    this.heardAt = Date.now();
     let notice: EventNotice;
     try {
       notice = JSON.parse(payload) as EventNotice;
@@ -172,10 +172,9 @@ class LiveEventHub {
   }
 
   /** After a reconnection, the events committed while the connection was down. */
-  private connected(): void {
-    this.connections += 1;
-    if (this.connections === 1) return;
-    const since = new Date(this.heardAt - CATCH_UP_MARGIN_MS);
+  private caughtUp(lostAt: Date | undefined): void {
+    if (!lostAt) return;
+    const since = new Date(lostAt.getTime() - CATCH_UP_MARGIN_MS);
     this.dataSource
       .query<Array<{ id: string; type: EventType }>>(
         'SELECT id, type FROM outbox_event WHERE occurred_at >= $1 ORDER BY position',

@@ -84,7 +84,7 @@ export async function watchPublishedRules(
   const refresh = (): void => {
     ruleCache.active(dataSource).catch((error: unknown) => logger.warn({ err: error }, 'rule cache refresh failed'));
   };
-  const listener = listenOn(url, RULES_CHANNEL, { onNotice: refresh, onConnected: refresh }, 'listen');
+  const listener = listenOn(url, RULES_CHANNEL, { onNotice: refresh, onConnected: () => refresh() }, 'listen');
   await listener.ready;
   const timer = setInterval(refresh, intervalMs);
   timer.unref();
