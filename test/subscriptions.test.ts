@@ -379,3 +379,33 @@ describe('slaAlerts', () => {
     await alerts.stop();
   });
 });
+
+describe('shutdown', () => {
+  test("stopping the server (Apollo's drain) closes subscription sockets with 1001 and ends their streams", async () => {
+    const own = await startTestApp();
+    await new Promise<void>((resolve) => own.httpServer.listen(0, '127.0.0.1', resolve));
+    const url = `ws://127.0.0.1:${(own.httpServer.address() as AddressInfo).port}/graphql`;
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${own.tokens.SALES}` },
+      retryAttempts: 0,
+    });
+    const closed = new Promise<{ code: number }>((resolve) =>
+      client.on('closed', (event) => resolve(event as { code: number })),
+    );
+    const iterator = client.iterate({ query: 'subscription { leadEvents { type } }' });
+    const ended = iterator.next().catch((error: unknown) => error);
+    const served = await until(
+      () => Promise.resolve(liveEventSubscribers(own.dataSource)),
+      (count) => count === 1,
+      10_000,
+    );
+    expect(served).toBe(1);
+    await own.close();
+    expect((await closed).code).toBe(1001);
+    expect(await ended).toMatchObject({ code: 1001 });
+    expect(liveEventSubscribers(own.dataSource)).toBe(0);
+    await client.dispose();
+  });
+});
