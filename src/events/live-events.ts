@@ -109,8 +109,11 @@ class LiveEventHub {
   private readonly subscribers = new Set<Subscriber>();
   private pending: EventNotice[] = [];
   private draining: Promise<void> | undefined;
-  /** Ids delivered lately, so the catch-up after a reconnection delivers none twice. */
-  private readonly recent = new LRUCache<string, true>({ max: 10_000 });
+  /**
+   * Ids announced lately (wanted or not), so the catch-up after a reconnection hands out only
+   * what was announced while no one here listened.
+   */
+  private readonly heard = new LRUCache<string, true>({ max: 10_000 });
   private stopped = false;
 
   constructor(private readonly dataSource: DataSource) {}
@@ -166,6 +169,8 @@ class LiveEventHub {
       logger.warn({ payload: payload.slice(0, 200) }, 'unreadable event notice');
       return;
     }
+    if (this.heard.has(notice.id)) return;
+    this.heard.set(notice.id, true);
     if (![...this.subscribers].some((subscriber) => !subscriber.types || subscriber.types.has(notice.type))) return;
     this.pending.push(notice);
     this.draining ??= this.drain().finally(() => (this.draining = undefined));
@@ -182,7 +187,7 @@ class LiveEventHub {
       )
       .then((rows) => {
         for (const row of rows) {
-          if (!this.recent.has(row.id)) this.notice(JSON.stringify({ id: row.id, type: row.type }));
+          this.notice(JSON.stringify({ id: row.id, type: row.type }));
         }
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'catching up on events after a reconnection failed'));
@@ -199,8 +204,6 @@ class LiveEventHub {
         continue;
       }
       for (const event of events) {
-        if (this.recent.has(event.id)) continue;
-        this.recent.set(event.id, true);
         for (const subscriber of this.subscribers) {
           if (subscriber.wants(event)) subscriber.stream.push(event);
         }
