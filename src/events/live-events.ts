@@ -28,7 +28,7 @@ export interface LiveEvent {
 }
 
 /** How far a subscriber may fall behind before its subscription ends (with SUBSCRIBER_TOO_SLOW). */
-export const MAX_BUFFERED_EVENTS = 1000;
+export const MAX_BUFFERED_EVENTS = 10_000;
 
 /** Events fetched per query when notices pile up (a bulk re-score emits thousands at once). */
 const FETCH_BATCH = 500;
