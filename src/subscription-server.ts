@@ -38,11 +38,12 @@ interface Connection extends Record<PropertyKey, unknown> {
 }
 
 /**
- * Close codes of a refused connection (graphql-ws's own): 4403 when the connection_init payload
- * has no valid `authorization` (missing, malformed, unknown, revoked or expired token), 4503 when
- * the database cannot say who the token belongs to (retry shortly).
+ * Close codes of a refused connection: 4401 (graphql-ws's Unauthorized) when the connection_init
+ * payload has no valid `authorization` (missing, malformed, unknown, revoked or expired token),
+ * which graphql-ws clients treat as final: retrying the same token cannot help. 4503 when the
+ * database cannot say who the token belongs to: clients retry that one.
  */
-export const CLOSE_FORBIDDEN = CloseCode.Forbidden;
+export const CLOSE_UNAUTHORIZED = CloseCode.Unauthorized;
 export const CLOSE_UNAVAILABLE = 4503;
 
 export interface SubscriptionServerOptions {
@@ -126,7 +127,10 @@ export function startSubscriptionServer(
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const token = typeof header === 'string' ? bearerToken(header) : undefined;
         if (!token) {
-          socket.close(CLOSE_FORBIDDEN, 'Forbidden: send connection_init with { "authorization": "Bearer <token>" }');
+          socket.close(
+            CLOSE_UNAUTHORIZED,
+            'Unauthorized: send connection_init with { "authorization": "Bearer <token>" }',
+          );
           return false;
         }
         let identity: Identity | null;
@@ -139,7 +143,7 @@ export function startSubscriptionServer(
           return false;
         }
         if (!identity) {
-          socket.close(CLOSE_FORBIDDEN, 'Forbidden: the token is unknown, revoked or expired');
+          socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: the token is unknown, revoked or expired');
           return false;
         }
         recordTokenUse(dataSource, identity.tokenId);

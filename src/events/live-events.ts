@@ -114,6 +114,8 @@ class LiveEventHub {
    * what was announced while no one here listened.
    */
   private readonly heard = new LRUCache<string, true>({ max: 10_000 });
+  /** When this hub first listened: nothing committed before concerns its subscribers. */
+  private listeningSince: Date | undefined;
   private stopped = false;
 
   constructor(private readonly dataSource: DataSource) {}
@@ -178,8 +180,9 @@ class LiveEventHub {
 
   /** After a reconnection, the events committed while the connection was down. */
   private caughtUp(lostAt: Date | undefined): void {
+    this.listeningSince ??= new Date();
     if (!lostAt) return;
-    const since = new Date(lostAt.getTime() - CATCH_UP_MARGIN_MS);
+    const since = new Date(Math.max(lostAt.getTime() - CATCH_UP_MARGIN_MS, this.listeningSince.getTime()));
     this.dataSource
       .query<Array<{ id: string; type: EventType }>>(
         'SELECT id, type FROM outbox_event WHERE occurred_at >= $1 ORDER BY position',
