@@ -311,7 +311,7 @@ describe('leadEvents', () => {
     await subscribed();
     const database = new URL(t.url).pathname.slice(1);
     const listening =
-      "SELECT pid FROM pg_stat_activity WHERE application_name = 'smarketing-api-events' AND datname = $1";
+      "SELECT pid FROM pg_stat_activity WHERE application_name = 'smarketing-api-subscriptions' AND datname = $1";
     const [listener] = await t.dataSource.query<Array<{ pid: number }>>(listening, [database]);
     await t.dataSource.query('SELECT pg_terminate_backend($1)', [listener!.pid]);
     // Committed while no process of this app listens: its NOTIFY reaches nobody.

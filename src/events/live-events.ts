@@ -131,7 +131,7 @@ class LiveEventHub {
         url,
         EVENTS_CHANNEL,
         { onNotice: (payload) => this.notice(payload), onConnected: (lostAt) => this.caughtUp(lostAt) },
-        'events',
+        'subscriptions',
       );
     }
     await this.listener.ready;
