@@ -58,6 +58,25 @@ export interface Config {
   requestLog: boolean;
   /** What rule work may cost: worker threads, time budgets, rule-set cost and explanation size. */
   ruleWork: RuleWorkLimits;
+  /** Webhook delivery: retries, timeouts, which targets are allowed. */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** First retry delay; attempt n waits base * 2^(n-1), with up to 50 % random jitter, capped at 1 h. */
+  retryBaseMs: number;
+  /** Attempts of one delivery before it is dead-lettered. */
+  maxAttempts: number;
+  /** Consecutive failed attempts (over all its deliveries) after which an endpoint is paused. */
+  pauseAfterFailures: number;
+  /** Longest wait for an endpoint's answer; longer counts as a failure. */
+  timeoutMs: number;
+  /** Deliveries in flight at once in one process. */
+  concurrency: number;
+  /** Allow targets on private, loopback and link-local addresses (tests, local development). */
+  allowPrivate: boolean;
+  /** Days delivered events (and their delivery log) are kept; each lead's latest event is kept for its sequence. */
+  outboxRetentionDays: number;
 }
 
 export interface RuleWorkLimits {
@@ -126,7 +145,7 @@ const knownVariables = new Set<string>(['NODE_ENV']);
 const invalidValues: string[] = [];
 
 /** Unknown variables with these prefixes are refused: they can only be a typo of one of ours. */
-export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_'];
+export const CONFIG_NAMESPACES = ['SMARKETING_', 'RATE_LIMIT_', 'MAX_QUERY_', 'EMBEDDED_PG_', 'METRICS_', 'WEBHOOK_'];
 
 function fromEnv<T>(name: string, schema: z.ZodType<T>, fallback: T, options: { secret?: boolean } = {}): T {
   knownVariables.add(name);
@@ -287,5 +306,14 @@ export const config: Config = {
     explanationMaxBytes: intFromEnv('EXPLANATION_MAX_BYTES', 16384),
     rescoreRetryLimit: intFromEnv('RESCORE_RETRY_LIMIT', 3),
     rescoreRetryDelaySeconds: intFromEnv('RESCORE_RETRY_DELAY_SECONDS', 5),
+  },
+  webhooks: {
+    retryBaseMs: intFromEnv('WEBHOOK_RETRY_BASE_MS', 5000, { min: 1 }),
+    maxAttempts: intFromEnv('WEBHOOK_MAX_ATTEMPTS', 8, { min: 1, max: 100 }),
+    pauseAfterFailures: intFromEnv('WEBHOOK_PAUSE_AFTER_FAILURES', 50, { min: 1 }),
+    timeoutMs: intFromEnv('WEBHOOK_TIMEOUT_MS', 10000, { min: 1 }),
+    concurrency: intFromEnv('WEBHOOK_CONCURRENCY', 8, { min: 1, max: 256 }),
+    allowPrivate: booleanFromEnv('WEBHOOK_ALLOW_PRIVATE', false),
+    outboxRetentionDays: intFromEnv('OUTBOX_RETENTION_DAYS', 30, { min: 1 }),
   },
 };

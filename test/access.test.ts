@@ -10,6 +10,7 @@ import {
   type GraphQLInputType,
 } from 'graphql';
 import request from 'supertest';
+import { config } from '../src/config';
 import { Role } from '../src/entities/enums';
 import { buildAppSchema, declaredRootFields, undeclaredRootFields } from '../src/schema/build-schema';
 import {
@@ -141,6 +142,23 @@ async function givenToken(userId: string, expiresAt?: string): Promise<{ token: 
 
 const auditBy = (role: Role, subject: string, action: string) => () =>
   countRows(t, 'audit_entry', 'actor_id = $1 AND subject = $2 AND action = $3', [t.userIds[role], subject, action]);
+
+/** A webhook endpoint of its own (targets on 127.0.0.1 are allowed here: nothing is delivered). */
+async function givenWebhookEndpoint(): Promise<{ id: string }> {
+  config.webhooks.allowPrivate = true;
+  const data = ok(
+    await gql<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      t,
+      'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }',
+      { input: { url: `http://127.0.0.1:9/${unique('hook')}`, eventTypes: ['lead.created'], active: false } },
+      { as: Role.OPS },
+    ),
+  );
+  return data.createWebhookEndpoint.endpoint;
+}
+
+const webhookAudit = (id: string, action: string) => () =>
+  countRows(t, 'audit_entry', `subject = 'webhook_endpoint' AND subject_id = $1 AND action = $2`, [id, action]);
 
 const WRITES: Record<string, WriteCase> = {
   createLead: {
@@ -456,6 +474,52 @@ const WRITES: Record<string, WriteCase> = {
       };
     },
   },
+  createWebhookEndpoint: {
+    document: 'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }',
+    arrange: () => {
+      config.webhooks.allowPrivate = true;
+      const url = `http://127.0.0.1:9/${unique('hook')}`;
+      return {
+        variables: { input: { url, eventTypes: ['lead.created'], active: false } },
+        written: () => countRows(t, 'webhook_endpoint', 'url = $1', [url]),
+      };
+    },
+  },
+  updateWebhookEndpoint: {
+    document: 'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id } }',
+    arrange: async () => {
+      const endpoint = await givenWebhookEndpoint();
+      return {
+        variables: { input: { id: endpoint.id, eventTypes: ['sla.breached'] } },
+        written: () => countRows(t, 'webhook_endpoint', `id = $1 AND event_types = '{sla.breached}'`, [endpoint.id]),
+      };
+    },
+  },
+  deleteWebhookEndpoint: {
+    document: 'mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }',
+    arrange: async () => {
+      const endpoint = await givenWebhookEndpoint();
+      return { variables: { id: endpoint.id }, written: webhookAudit(endpoint.id, 'delete') };
+    },
+  },
+  rotateWebhookSecret: {
+    document: 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }',
+    arrange: async () => {
+      const endpoint = await givenWebhookEndpoint();
+      return { variables: { id: endpoint.id }, written: webhookAudit(endpoint.id, 'rotate_secret') };
+    },
+  },
+  redeliverWebhooks: {
+    document:
+      'mutation($id: ID!, $from: DateTimeISO!, $to: DateTimeISO!) { redeliverWebhooks(endpointId: $id, from: $from, to: $to) }',
+    arrange: async () => {
+      const endpoint = await givenWebhookEndpoint();
+      return {
+        variables: { id: endpoint.id, from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' },
+        written: webhookAudit(endpoint.id, 'redeliver'),
+      };
+    },
+  },
 };
 
 let reviewMonths = 0;
@@ -605,6 +669,19 @@ describe('OPS owns the funnel and SLAs but not users', () => {
 
   test.each(['createFunnelStage', 'createSla'])('OPS can %s', (mutation) =>
     expectAllowedAndWritten(Role.OPS, mutation),
+  );
+
+  test.each([
+    'createWebhookEndpoint',
+    'updateWebhookEndpoint',
+    'deleteWebhookEndpoint',
+    'rotateWebhookSecret',
+    'redeliverWebhooks',
+  ])('OPS can %s', (mutation) => expectAllowedAndWritten(Role.OPS, mutation));
+
+  test.each(['createWebhookEndpoint', 'redeliverWebhooks'])(
+    'MARKETING is refused %s and nothing is written',
+    (mutation) => expectForbiddenAndNothingWritten(Role.MARKETING, mutation),
   );
 
   test('OPS is refused createUser and nothing is written', () =>

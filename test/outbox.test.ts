@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { Role } from '../src/entities/enums';
 import { EVENTS_CHANNEL, type EventNotice } from '../src/events/event-types';
-import { emitEvent, leadEvents } from '../src/events/outbox';
+import { emitEvent, leadEvents, sweepOutbox } from '../src/events/outbox';
 import { createLead } from '../src/services/lead.service';
 import { inTransaction } from '../src/services/transaction';
 import {
@@ -216,5 +216,22 @@ describe('a rolled-back change emits nothing', () => {
     const [created] = await eventsOf(marker.id);
     await noticesFor([created!.id]);
     expect(notices.slice(seen).some((notice) => emittedIds.includes(notice.id))).toBe(false);
+  });
+});
+
+describe('retention', () => {
+  test("the sweep forgets delivered events past the retention, keeps each lead's latest, and the sequence goes on", async () => {
+    const lead = await givenLead(t, { company: 'Old' });
+    ok(await gql(t, UPDATE, { input: { id: lead.id, company: 'Older' } }, { as: Role.OPS }));
+    ok(await gql(t, UPDATE, { input: { id: lead.id, company: 'Oldest' } }, { as: Role.OPS }));
+    await t.dataSource.query(
+      `UPDATE outbox_event SET occurred_at = occurred_at - interval '40 days', dispatched_at = coalesce(dispatched_at, now())
+        WHERE lead_id = $1`,
+      [lead.id],
+    );
+    expect(await sweepOutbox(t.dataSource.manager, 30)).toBeGreaterThanOrEqual(2);
+    expect((await eventsOf(lead.id)).map((event) => event.data.sequence)).toEqual([3]);
+    ok(await gql(t, UPDATE, { input: { id: lead.id, company: 'New' } }, { as: Role.OPS }));
+    expect((await eventsOf(lead.id)).map((event) => event.data.sequence)).toEqual([3, 4]);
   });
 });

@@ -22,6 +22,8 @@ export const Access = {
   WRITE_MARKETING: [Role.ADMIN, Role.OPS, Role.MARKETING],
   WRITE_FUNNEL: [Role.ADMIN, Role.OPS],
   MANAGE_USERS: [Role.ADMIN],
+  /** Webhook endpoints, their delivery log and the outbox's lag: operators only. */
+  MANAGE_WEBHOOKS: [Role.ADMIN, Role.OPS],
   /** The periodic review: everyone but ANALYST takes part (comments); OPS and ADMIN create one. */
   TAKE_PART_IN_REVIEWS: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
   /** A review is signed by the two teams themselves: one SALES and one MARKETING user. */

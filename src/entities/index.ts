@@ -14,6 +14,10 @@ import { LeadFact } from './lead-fact.entity';
 import { LeadStageTime, StageTimeState } from './lead-stage-time.entity';
 import { Lead } from './lead.entity';
 import { OutboxEvent } from './outbox-event.entity';
+import { SlaClockAlert } from './sla-clock-alert.entity';
+import { WebhookAttempt } from './webhook-attempt.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { Persona } from './persona.entity';
 import { RateLimitBucket } from './rate-limit-bucket.entity';
 import { RescoreJob } from './rescore-job.entity';
@@ -49,6 +53,10 @@ export const entities = [
   LeadStageTime,
   StageTimeState,
   OutboxEvent,
+  SlaClockAlert,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
   Persona,
   RateLimitBucket,
   RescoreJob,

@@ -5,6 +5,8 @@ import { managerOf } from '../context';
 import { EVENTS_CHANNEL, type EventEnvelope, type EventType } from './event-types';
 
 export interface NewEvent {
+  /** Given when the caller must know the id before the event is written (the SLA clock does). */
+  id?: string;
   type: EventType;
   /** The lead the event is about: the event gets the lead's next sequence number. */
   leadId?: string | null;
@@ -33,7 +35,7 @@ export async function emitEvents(tx: Context, events: NewEvent[]): Promise<Emitt
   const manager = managerOf(tx);
   const rows = events.map((event, index) => ({
     ord: index,
-    id: randomUUID(),
+    id: event.id ?? randomUUID(),
     type: event.type,
     lead_id: event.leadId ?? null,
     data: event.data,
@@ -100,4 +102,35 @@ export async function leadEvents(db: EntityManager, leadId: string): Promise<Eve
     [leadId],
   );
   return rows.map(envelopeOf);
+}
+
+/**
+ * Forgets delivered events older than `days`, with their delivery log, in batches; answers how
+ * many. Kept: events not yet fanned out or still pending for some endpoint, and each lead's latest
+ * event (the next one's sequence follows it).
+ */
+export async function sweepOutbox(db: EntityManager, days: number, batch = 5000): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const rows = await db.query<Array<{ id: string }>>(
+      `WITH gone AS (
+         DELETE FROM outbox_event WHERE id IN (
+           SELECT o.id FROM outbox_event o
+           WHERE o.occurred_at < clock_timestamp() - interval '1 day' * $1 AND o.dispatched_at IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.event_id = o.id AND d.status = 'PENDING')
+             AND (o.lead_id IS NULL
+                  OR o.sequence < (SELECT max(m.sequence) FROM outbox_event m WHERE m.lead_id = o.lead_id))
+           LIMIT $2)
+         RETURNING id)
+       SELECT id FROM gone`,
+      [days, batch],
+    );
+    removed += rows.length;
+    if (rows.length < batch) return removed;
+  }
+}
+
+/** A lead's events and their deliveries, for erasing the lead (its events hold its personal data). */
+export async function forgetLeadEvents(tx: Context, leadId: string): Promise<void> {
+  await managerOf(tx).query('DELETE FROM outbox_event WHERE lead_id = $1', [leadId]);
 }

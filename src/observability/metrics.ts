@@ -58,6 +58,20 @@ export const rescoredLeads = new Counter({
   registers: [metricsRegistry],
 });
 
+export const webhookAttempts = new Counter({
+  name: 'smarketing_webhook_attempts_total',
+  help: 'Webhook delivery attempts made by this process, by outcome (delivered: a 2xx answer; failed: anything else).',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const webhookDeliveryAge = new Histogram({
+  name: 'smarketing_webhook_delivery_age_seconds',
+  help: "Seconds from an event's commit (its occurredAt) to the endpoint's 2xx answer, for deliveries made by this process.",
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+  registers: [metricsRegistry],
+});
+
 /** The database pools this process serves requests from (one in production; tests may start several). */
 const pools = new Set<DataSource>();
 
@@ -108,8 +122,13 @@ new Gauge({
   },
 });
 
+/** A data source a scrape-time gauge may read from (the first initialized pool), if any. */
+export function scrapeDataSource(): DataSource | undefined {
+  return [...pools].find((candidate) => candidate.isInitialized);
+}
+
 /** A scrape must stay cheap and quick even when the database is slow. */
-async function withDeadline<T>(work: Promise<T>, ms = 1000): Promise<T | undefined> {
+export async function withDeadline<T>(work: Promise<T>, ms = 1000): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms);

@@ -23,6 +23,7 @@ import { RuleSetResolver, RuleSetVersionResolver } from './rule-set.resolver';
 import { SlaResolver, SlaTermsResolver } from './sla.resolver';
 import { StageTransitionResolver } from './stage-transition.resolver';
 import { UserResolver } from './user.resolver';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './webhook.resolver';
 
 export const resolvers = [
   ActivityResolver,
@@ -53,4 +54,6 @@ export const resolvers = [
   StageDefinitionResolver,
   StageTransitionResolver,
   UserResolver,
+  WebhookDeliveryResolver,
+  WebhookEndpointResolver,
 ] as const;

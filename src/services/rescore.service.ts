@@ -6,6 +6,7 @@ import { managerOf, repositoryOf } from '../context';
 import { RescoreJobStatus } from '../entities/enums';
 import { RescoreJob } from '../entities/rescore-job.entity';
 import { createLoaders } from '../loaders';
+import { installEventQueues, startEventJobs } from '../jobs/webhooks.job';
 import { logger } from '../logger';
 import { reportQueueDepths, rescoredLeads } from '../observability/metrics';
 import { assertId } from './references';
@@ -292,6 +293,7 @@ export async function installJobQueue(url: string): Promise<void> {
     // Databases made before the policy existed: the queue's policy applies to jobs sent from now on.
     await queue.updateQueue(QUEUE, { name: QUEUE, policy: 'stately' });
     await queue.createQueue(DAILY_QUEUE);
+    await installEventQueues(queue);
   } finally {
     await queue.stop({ graceful: false, wait: true });
   }
@@ -324,6 +326,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
     await inTransaction(systemContext(dataSource), (tx) => createRescoreJob(tx, 'daily', null));
   });
   await queue.schedule(DAILY_QUEUE, '0 3 * * *', {}, { tz: 'UTC' });
+  const stopEventJobs = await startEventJobs(queue, dataSource, url);
   // Jobs a crash left unfinished, or queued by a process without a queue (a CLI): picked up at
   // start and then every 30 s. A job that pg-boss already holds (queued, retrying or running in
   // some process) is left alone; pg-boss offers no lookup by singleton key, so its table is read.
@@ -346,6 +349,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   timer.unref();
   return async () => {
     clearInterval(timer);
+    await stopEventJobs();
     boss = undefined;
     reportQueueDepths(undefined);
     stopping.abort(); // a running job ends after the chunk in hand
