@@ -6,6 +6,7 @@ import { Role } from '../src/entities/enums';
 import type { EventType } from '../src/events/event-types';
 import { liveEventSubscribers } from '../src/events/live-events';
 import { emitEvent } from '../src/events/outbox';
+import { runSlaClock } from '../src/jobs/sla-clock.job';
 import { hashToken } from '../src/auth/tokens';
 import { runRescoreJob } from '../src/services/rescore.service';
 import { inTransaction } from '../src/services/transaction';
@@ -377,6 +378,45 @@ describe('slaAlerts', () => {
       expect(alert).toMatchObject({ leadId: mine.id, ownerId: t.userIds.SALES, lead: { id: mine.id } });
       expect(alert.data).toMatchObject({ ownerId: t.userIds.SALES, leadId: mine.id });
     }
+    await alerts.stop();
+  });
+});
+
+describe('slaAlerts from the SLA clock', () => {
+  const HOUR = 3_600_000;
+
+  /** A lead of `ownerId` that entered `mql` `hoursAgo` hours ago (its history moved back). */
+  async function leadInMqlSince(hoursAgo: number, ownerId: string): Promise<string> {
+    const lead = await givenLead(t, { stage: 'mql', ownerId }, Role.OPS);
+    for (const table of ['stage_transition SET at = at', 'stage_visit SET entered_at = entered_at']) {
+      await t.dataSource.query(`UPDATE ${table} - interval '1 hour' * $2 WHERE lead_id = $1`, [lead.id, hoursAgo]);
+    }
+    return lead.id;
+  }
+
+  test("the owner receives the clock's sla.at_risk and then sla.breached for their case, not another owner's", async () => {
+    ok(
+      await gql(t, 'mutation($input: CreateSlaInput!) { createSla(input: $input) { id } }', {
+        input: { name: unique('Response'), stage: 'mql', kind: 'RESPONSE_TIME', withinHours: 4 },
+      }),
+    );
+    await noSubscribers();
+    const alerts = subscribe(
+      clientAs(Role.SALES),
+      'subscription($owner: ID) { slaAlerts(ownerId: $owner) { type leadId ownerId data } }',
+      { owner: t.userIds.SALES },
+    );
+    const first = alerts.next();
+    await subscribed();
+    const mine = await leadInMqlSince(3.5, t.userIds.SALES); // past 75 % of 4 hours
+    await leadInMqlSince(3.5, t.userIds.OPS);
+    await runSlaClock(t.dataSource);
+    const atRisk = ((await first).value as Message).data!.slaAlerts;
+    expect(atRisk).toMatchObject({ type: 'sla.at_risk', leadId: mine, ownerId: t.userIds.SALES });
+    await runSlaClock(t.dataSource, new Date(Date.now() + HOUR)); // past due
+    const breached = ((await alerts.next()).value as Message).data!.slaAlerts;
+    expect(breached).toMatchObject({ type: 'sla.breached', leadId: mine, ownerId: t.userIds.SALES });
+    expect(breached.data.caseId).toBe(atRisk.data.caseId);
     await alerts.stop();
   });
 });
