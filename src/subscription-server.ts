@@ -23,7 +23,7 @@ import { bearerToken } from './auth/tokens';
 import type { QueryLimits } from './config';
 import type { Context } from './context';
 import { databaseTrouble, logDatabaseTrouble } from './db/db-errors';
-import { stopLiveEvents } from './events/live-events';
+import { prepareLiveEvents, stopLiveEvents } from './events/live-events';
 import { createLoaders } from './loaders';
 import { assertRole, rootFieldRoles } from './schema/build-schema';
 import { AppError, ErrorCode } from './schema/errors';
@@ -119,6 +119,7 @@ export function startSubscriptionServer(
       return options.formatError(own.toJSON(), own);
     });
   const wsServer = new WebSocketServer({ server: httpServer, path: options.path });
+  let disposed = false;
   const cleanup = useServer<Record<string, unknown>, Connection>(
     {
       isProd: true, // no internal message ever closes a socket as its reason
@@ -148,6 +149,7 @@ export function startSubscriptionServer(
         }
         recordTokenUse(dataSource, identity.tokenId);
         ctx.extra.identity = identity;
+        if (!disposed) prepareLiveEvents(dataSource); // LISTEN while the client receives its ack
         return true;
       },
       onSubscribe: (ctx, _id, payload) => {
@@ -226,6 +228,7 @@ export function startSubscriptionServer(
   );
   return {
     dispose: async () => {
+      disposed = true;
       await cleanup.dispose();
       await stopLiveEvents(dataSource);
     },

@@ -125,16 +125,7 @@ class LiveEventHub {
     wants: (event: LiveEvent) => boolean,
   ): Promise<PushStream<LiveEvent>> {
     if (this.stopped) throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'The server is shutting down; reconnect');
-    if (!this.listener) {
-      const url = (this.dataSource.options as { url?: string }).url!;
-      this.listener = listenOn(
-        url,
-        EVENTS_CHANNEL,
-        { onNotice: (payload) => this.notice(payload), onConnected: (lostAt) => this.caughtUp(lostAt) },
-        'subscriptions',
-      );
-    }
-    await this.listener.ready;
+    await this.listening();
     const subscriber: Subscriber = {
       types,
       wants,
@@ -150,6 +141,20 @@ class LiveEventHub {
     };
     this.subscribers.add(subscriber);
     return subscriber.stream;
+  }
+
+  /** Opens the LISTEN connection unless it is open; resolves once it listens (or will retry). */
+  listening(): Promise<void> {
+    if (!this.listener) {
+      const url = (this.dataSource.options as { url?: string }).url!;
+      this.listener = listenOn(
+        url,
+        EVENTS_CHANNEL,
+        { onNotice: (payload) => this.notice(payload), onConnected: (lostAt) => this.caughtUp(lostAt) },
+        'subscriptions',
+      );
+    }
+    return this.listener.ready;
   }
 
   get subscriberCount(): number {
@@ -243,6 +248,16 @@ export function liveEvents(
   wants: (event: LiveEvent) => boolean,
 ): Promise<PushStream<LiveEvent>> {
   return hubOf(dataSource).subscribe(types, wants);
+}
+
+/**
+ * Opens this database's LISTEN connection ahead of the first subscription (called when a
+ * websocket is accepted), so a client's first subscription does not wait for it.
+ */
+export function prepareLiveEvents(dataSource: DataSource): void {
+  hubOf(dataSource)
+    .listening()
+    .catch(() => undefined);
 }
 
 /** Subscriptions to events this process serves for this database (tests wait for theirs to start). */
