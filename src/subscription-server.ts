@@ -101,7 +101,9 @@ function rootFieldNames(selectionSet: SelectionSetNode, document: DocumentNode):
  * connection; each subscription is parsed, validated with the same query limits as HTTP
  * operations (tokens, depth, aliases, directives, selections, cost) and the same role checks,
  * before it starts, so a refusal is an `error` message and nothing runs. Queries and mutations
- * stay on HTTP, where rate limits, metrics and request logs apply.
+ * stay on HTTP, where rate limits, metrics and request logs apply. Subscriptions run through
+ * graphql-js's `subscribe` (graphql-ws's default), not the graphql-jit gateway, which Apollo
+ * only uses for HTTP operations; each event is one small execution of the selection.
  */
 export function startSubscriptionServer(
   httpServer: http.Server,
