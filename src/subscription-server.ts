@@ -46,6 +46,9 @@ interface Connection extends Record<PropertyKey, unknown> {
 export const CLOSE_UNAUTHORIZED = CloseCode.Unauthorized;
 export const CLOSE_UNAVAILABLE = 4503;
 
+/** Subscriptions one connection may hold at once: each is a filter every event is tested against. */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
+
 export interface SubscriptionServerOptions {
   path: string;
   queryLimits: QueryLimits;
@@ -156,6 +159,16 @@ export function startSubscriptionServer(
       },
       onSubscribe: (ctx, _id, payload) => {
         try {
+          // graphql-ws has already counted this one.
+          if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+            return [
+              new AppError(
+                ErrorCode.QUERY_TOO_COMPLEX,
+                `A connection may hold at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions at once`,
+                { limit: 'subscriptions', max: MAX_SUBSCRIPTIONS_PER_CONNECTION },
+              ),
+            ];
+          }
           const document = parse(payload.query, { maxTokens: limits.maxTokens });
           const invalid = validate(schema, document, rules);
           if (invalid.length > 0) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));

@@ -11,7 +11,7 @@ import { hashToken } from '../src/auth/tokens';
 import { runRescoreJob } from '../src/services/rescore.service';
 import { inTransaction } from '../src/services/transaction';
 import { issueTokenFor } from '../src/services/user.service';
-import { CLOSE_UNAUTHORIZED } from '../src/subscription-server';
+import { CLOSE_UNAUTHORIZED, MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../src/subscription-server';
 import {
   givenLead,
   startServerProcess,
@@ -159,6 +159,18 @@ describe('role checks and query limits, as for queries (onSubscribe)', () => {
     const deep = 'lead { feedback { lead { feedback { lead { feedback { lead { feedback { lead { id } } } } } } } } }';
     const errors = await refusal(subscribe(clientAs(Role.SALES), `subscription { leadEvents { ${deep} } }`).next());
     expect(errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'depth' });
+  });
+
+  test('one connection holds at most 100 subscriptions: the next is refused with QUERY_TOO_COMPLEX', async () => {
+    const client = clientAs(Role.SALES);
+    const held = Array.from({ length: MAX_SUBSCRIPTIONS_PER_CONNECTION }, () =>
+      subscribe(client, 'subscription { leadEvents { type } }'),
+    );
+    const pending = held.map((subscription) => subscription.next(60_000).catch((error: unknown) => error));
+    const errors = await refusal(subscribe(client, 'subscription { leadEvents { type } }').next());
+    expect(errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'subscriptions', max: 100 });
+    await Promise.all(held.map((subscription) => subscription.stop()));
+    await Promise.all(pending);
   });
 
   test('a query over the websocket is refused: queries and mutations go over HTTP', async () => {
