@@ -18,6 +18,7 @@ export const ELEMENTS = [
       'src/dashboard.ts',
       'src/release.ts',
       'src/csv-exports.ts',
+      'src/subscription-server.ts',
       'src/schema/build-schema.ts',
       'src/schema/jit-executor.ts',
       'src/observability/http-observability.ts',

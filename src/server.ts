@@ -31,6 +31,7 @@ import { costLimitPlugin, limitRules } from './schema/query-limits';
 import { LONE_SURROGATE } from './schema/validation';
 import { identityForToken, recordTokenUse, type Identity } from './services/api-token.service';
 import { sqlState } from './services/transaction';
+import { noSubscriptionsOverHttpRule, startSubscriptionServer } from './subscription-server';
 import { countGraphqlError, graphqlMetricsPlugin, watchPool } from './observability/metrics';
 import { graphqlTracingPlugin, tracingActive } from './observability/tracing';
 import { httpMetrics, metricsHandler, observationOf, requestLogger } from './observability/http-observability';
@@ -389,9 +390,17 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
   if (options.metrics) app.use(httpMetrics);
   const unwatchPool = watchPool(dataSource);
   const httpServer = http.createServer(app);
+  const schema = buildAppSchema();
+  const formatError = createFormatError(options);
+  // Subscriptions: graphql-ws on the same port and path; queries and mutations stay on HTTP.
+  const subscriptions = startSubscriptionServer(httpServer, schema, dataSource, {
+    ...options,
+    path: '/graphql',
+    formatError,
+  });
   const apollo = new ApolloServer<Context>({
-    gateway: jitGateway(buildAppSchema()),
-    formatError: createFormatError(options),
+    gateway: jitGateway(schema),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // Analysts explore the schema in Apollo Sandbox, so introspection stays on; errors in
     // production still never suggest names ("Did you mean ...").
@@ -405,7 +414,7 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
     parseOptions: { maxTokens: limits.maxTokens },
     // Fragment spreads expanded; the rules below run only when this count is within the limit.
     maxRecursiveSelections: limits.maxSelections,
-    validationRules: limitRules(limits),
+    validationRules: [...limitRules(limits), noSubscriptionsOverHttpRule],
     // Compact JSON: Apollo pretty-prints by default, which costs time on every page of leads.
     stringifyResult: (result) => JSON.stringify(result),
     plugins: [
@@ -415,6 +424,9 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's pattern for websockets: stopping closes every subscription socket (1001) and the
+      // LISTEN connection that feeds them.
+      { serverWillStart: () => Promise.resolve({ drainServer: () => subscriptions.dispose() }) },
       ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       // A refused operation costs no allowance: the cost check comes first.
       costLimitPlugin(limits),

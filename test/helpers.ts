@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import type http from 'node:http';
 import path from 'node:path';
 import type { Express } from 'express';
 import { Client } from 'pg';
@@ -17,6 +18,8 @@ import { freePort } from './global-setup';
 
 export interface TestApp {
   app: Express;
+  /** The app's HTTP server (not listening until a test calls listen): websockets attach to it. */
+  httpServer: http.Server;
   dataSource: DataSource;
   /** Connection string of this file's own database. */
   url: string;
@@ -60,7 +63,7 @@ export async function startTestApp(options: Partial<AppOptions> = {}): Promise<T
   const database = await freshDatabase();
   const dataSource = createDataSource(database.url, { poolSize: 10 });
   await dataSource.initialize();
-  const { app, apollo } = await createApp(dataSource, options);
+  const { app, apollo, httpServer } = await createApp(dataSource, options);
   const tokens = {} as Record<Role, string>;
   const userIds = {} as Record<Role, string>;
   const suffix = randomUUID().slice(0, 8);
@@ -71,6 +74,7 @@ export async function startTestApp(options: Partial<AppOptions> = {}): Promise<T
   }
   return {
     app,
+    httpServer,
     dataSource,
     url: database.url,
     tokens,

@@ -10,6 +10,12 @@ import { Role } from '../entities/enums';
 export const Access = {
   READ: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES, Role.ANALYST],
   WRITE_LEADS: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
+  /**
+   * Live lead events and SLA alerts (subscriptions) are for the teams who act on leads: they push
+   * each lead's personal data as it changes. ANALYST reads the same facts through the queries and
+   * the reports, and is refused these subscriptions.
+   */
+  FOLLOW_LEADS: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
   /** Which stage each role may move a lead into is the assertion policy's (`assertion-policy.ts`). */
   MOVE_STAGES: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],
   GIVE_FEEDBACK: [Role.ADMIN, Role.OPS, Role.MARKETING, Role.SALES],

@@ -7,6 +7,7 @@ import { LeadChangeResolver } from './lead-change.resolver';
 import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
 import { HistoryResolver } from './history.resolver';
 import { LeadResolver } from './lead.resolver';
+import { LiveEventResolver } from './live-event.resolver';
 import {
   FunnelReportResolver,
   FunnelStageMetricsResolver,
@@ -39,6 +40,7 @@ export const resolvers = [
   LeadChangeResolver,
   LeadQualityGroupResolver,
   LeadSlaResolver,
+  LiveEventResolver,
   MetricsResolver,
   PersonaResolver,
   ReviewResolver,

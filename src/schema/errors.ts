@@ -24,6 +24,8 @@ export enum ErrorCode {
   RULE_BUDGET_EXCEEDED = 'RULE_BUDGET_EXCEEDED',
   /** The database cannot be reached or is overloaded; nothing was written: HTTP 503. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** A subscriber read its events too slowly and more than 10,000 waited: the subscription ended. */
+  SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
