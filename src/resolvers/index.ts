@@ -4,6 +4,7 @@ import { AuditResolver } from './audit.resolver';
 import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
 import { LeadChangeResolver } from './lead-change.resolver';
+import { ImportResolver } from './import.resolver';
 import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
 import { LeadResolver } from './lead.resolver';
 import {
@@ -32,6 +33,7 @@ export const resolvers = [
   FunnelResolver,
   FunnelReportResolver,
   FunnelStageMetricsResolver,
+  ImportResolver,
   LeadResolver,
   LeadChangeResolver,
   LeadQualityGroupResolver,

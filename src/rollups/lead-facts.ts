@@ -536,3 +536,36 @@ export async function flushLeadFacts(tx: Context): Promise<void> {
   pending.delete(tx.manager);
   await refreshLeadFacts(tx.manager, [...set]);
 }
+
+/**
+ * Takes these leads out of the rollups, before they are deleted (an undone import): their
+ * lead_fact, credit, visit and stage-time rows go, and the daily rollups lose what those rows
+ * added. Deleting a lead cascades to its rollup rows without touching the daily sums, so this
+ * runs first, in the same transaction as the delete.
+ */
+export async function forgetLeadFacts(db: Queryable, leadIds: readonly string[]): Promise<void> {
+  if (leadIds.length === 0) return;
+  const ids = [...new Set(leadIds)].sort();
+  const keys = FUNNEL_KEY.join(', ');
+  await db.query(
+    `WITH old AS (DELETE FROM lead_fact WHERE lead_id = ANY($1::uuid[]) RETURNING *)
+     INSERT INTO funnel_daily (${keys}, leads)
+     SELECT ${keys}, -count(*)::int FROM (SELECT ${funnelKeyOf('o')} FROM old o) x GROUP BY ${keys} ORDER BY ${keys}
+     ON CONFLICT (${keys}) DO UPDATE SET leads = funnel_daily.leads + EXCLUDED.leads`,
+    [ids],
+  );
+  await db.query(
+    `WITH old AS (DELETE FROM lead_campaign_credit WHERE lead_id = ANY($1::uuid[]) RETURNING *),
+      signed AS (SELECT o.*, -1 AS sign FROM old o),
+      reasons AS (${reasonDailySql('signed c', true)})
+     ${campaignDailySql('signed c', true)}`,
+    [ids],
+  );
+  await db.query(
+    `WITH old AS (DELETE FROM stage_visit WHERE lead_id = ANY($1::uuid[]) RETURNING *),
+      signed AS (SELECT ${VISIT_COLUMNS.map((column) => `o.${column}`).join(', ')}, -1 AS sign FROM old o)
+     ${slaDailySql('signed v', true)}`,
+    [ids],
+  );
+  await db.query('DELETE FROM lead_stage_time WHERE lead_id = ANY($1::uuid[])', [ids]);
+}

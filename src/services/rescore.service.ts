@@ -12,6 +12,7 @@ import { assertId } from './references';
 import { loadScoringInput, scoreLoaded } from './scoring.service';
 import { inTransaction } from './transaction';
 import { badInput, notFound } from '../schema/errors';
+import { installImportQueue, startImportWorker } from '../jobs/import.job';
 
 const QUEUE = 'rescore';
 const DAILY_QUEUE = 'rescore-daily';
@@ -292,6 +293,7 @@ export async function installJobQueue(url: string): Promise<void> {
     // Databases made before the policy existed: the queue's policy applies to jobs sent from now on.
     await queue.updateQueue(QUEUE, { name: QUEUE, policy: 'stately' });
     await queue.createQueue(DAILY_QUEUE);
+    await installImportQueue(queue);
   } finally {
     await queue.stop({ graceful: false, wait: true });
   }
@@ -323,6 +325,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
   await queue.work(DAILY_QUEUE, async () => {
     await inTransaction(systemContext(dataSource), (tx) => createRescoreJob(tx, 'daily', null));
   });
+  const stopImports = await startImportWorker(queue, dataSource);
   await queue.schedule(DAILY_QUEUE, '0 3 * * *', {}, { tz: 'UTC' });
   // Jobs a crash left unfinished, or queued by a process without a queue (a CLI): picked up at
   // start and then every 30 s. A job that pg-boss already holds (queued, retrying or running in
@@ -349,6 +352,7 @@ export async function startJobQueue(dataSource: DataSource, url: string): Promis
     boss = undefined;
     reportQueueDepths(undefined);
     stopping.abort(); // a running job ends after the chunk in hand
+    stopImports(); // so does a running import
     await queue.stop({ graceful: true, timeout: 10_000, wait: true });
   };
 }
