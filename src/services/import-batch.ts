@@ -463,8 +463,8 @@ async function writeBatch(
     await db.query(
       `INSERT INTO lead (id, email, email_as_given, external_id, first_name, last_name, company, job_title, industry,
          company_size, country, source, campaign_id, persona_id, owner_id, stage_id, stage_entered_at, deal_value,
-         attributes, created_at, import_id)
-       SELECT u.*, $20::uuid FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+         attributes, created_at, import_id, version)
+       SELECT u.*, $20::uuid, 1 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
          $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::uuid[], $14::uuid[], $15::uuid[], $16::uuid[],
          $17::timestamptz[], $18::numeric[], $19::jsonb[], $21::timestamptz[]) AS u`,
       [
