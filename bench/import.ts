@@ -8,7 +8,6 @@ import { publishStarterRules } from '../src/cli/starter-rules';
 import type { Context } from '../src/context';
 import { Role, SlaKind } from '../src/entities/enums';
 import { ImportJobStatus } from '../src/entities/import-job.entity';
-import type { CreateSlaInput } from '../src/schema/inputs/sla.inputs';
 import { createSla } from '../src/services/sla.service';
 import { createLoaders } from '../src/loaders';
 import { createApp } from '../src/server';
