@@ -206,6 +206,8 @@ describe('the cohort with history', () => {
         ['mql', 8],
         ['lead', 40],
       ]),
+      // L5's entry restated as its first transition (same stage, same time): nothing is added.
+      ...moves('L5', [['lead', 0]]),
       ...moves('L6', [
         ['mql', 2],
         ['opportunity', 50],
@@ -228,11 +230,11 @@ describe('the cohort with history', () => {
     ]);
     const job = await imported(file);
     expect(job).toMatchObject({
-      rowsTotal: 34,
-      rowsDone: 34,
+      rowsTotal: 35,
+      rowsDone: 35,
       rowsRejected: 0,
       leadsCreated: 6,
-      transitionsAdded: 15,
+      transitionsAdded: 16,
       activitiesAdded: 9,
       feedbackAdded: 4,
     });

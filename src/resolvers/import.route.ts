@@ -22,8 +22,8 @@ const STATUS: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, FORBIDDE
 
 /**
  * `POST /imports?dryRun=true&onDuplicate=skip|update|refuse` with a bearer token (OPS or ADMIN) and
- * the file as the body, streamed: `Content-Type: application/x-ndjson` (every record type) or
- * `text/csv` (leads alone, one per row, a header naming the fields). The body is stored, the job
+ * the file as the body, streamed: `Content-Type: application/x-ndjson` (every record type; also
+ * `application/json`, `text/plain` or none) or `text/csv` (leads alone, a header naming the fields). The body is stored, the job
  * queued, and the answer is `202 {"id", "status", "rowsTotal"}`; follow it with `importJob(id)`.
  * Errors answer as GraphQL does: `{"errors": [{"message", "extensions": {"code", "field"}}]}`.
  */
@@ -55,7 +55,7 @@ export function importRoute(dataSource: DataSource): express.RequestHandler {
         });
         return;
       }
-      const job = await storeImport(ctx, req, { format, dryRun, onDuplicate });
+      const job = await storeImport(ctx, req, { format, dryRun, onDuplicate }, () => req.complete);
       if (job.stored) await queueImport(dataSource, job.id);
       res.status(job.stored ? 202 : 400).json({
         id: job.id,

@@ -56,6 +56,8 @@ export interface LeadState {
   ownerId: string | null;
   /** Created by this import (its history may be anything), or a lead that existed before. */
   importedHere: boolean;
+  /** Created by this import and not moved since its entry: a file may restate that entry. */
+  entryOnly: boolean;
 }
 
 interface NewLead {
@@ -191,8 +193,9 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
     stage_entered_at: Date;
     owner_id: string | null;
     import_id: string | null;
+    created_at: Date;
   }> = await db.query(
-    `SELECT id, email, external_id, stage_id, stage_entered_at, owner_id, import_id FROM lead
+    `SELECT id, email, external_id, stage_id, stage_entered_at, owner_id, import_id, created_at FROM lead
       WHERE email = ANY($1::text[]) OR external_id = ANY($2::text[]) ORDER BY id ${dryRun ? '' : 'FOR UPDATE'}`,
     [[...emails], [...externalIds]],
   );
@@ -205,6 +208,7 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
       enteredAt: row.stage_entered_at,
       ownerId: row.owner_id,
       importedHere: row.import_id === importId,
+      entryOnly: row.import_id === importId && row.stage_entered_at.getTime() === row.created_at.getTime(),
     });
   }
   if (dryRun) for (const [key, state] of input.dryRunLeads) if (!leads.has(key)) leads.set(key, state);
@@ -224,7 +228,7 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
     return found;
   };
   const stage = (key: string, field: string): FunnelStage => {
-    const found = lookups.stagesByKey.get(key);
+    const found = lookups.stagesByKey.get(key.toLowerCase());
     if (!found) throw notFound(field, `no funnel stage has the key "${key}"`);
     return found;
   };
@@ -326,6 +330,7 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
       enteredAt: createdAt,
       ownerId: owner?.id ?? null,
       importedHere: true,
+      entryOnly: true,
     };
     created.push({ state, record, campaignId: campaignId ?? null, personaId: personaId ?? null, createdAt });
     transitions.push({
@@ -347,7 +352,15 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
     if (record.from !== null && stage(record.from, 'from').id !== state.stageId) {
       throw badInput('from', `the lead is in another stage than "${record.from}" at this point of its history`);
     }
-    if (to.id === state.stageId) throw badInput('to', `the lead is already in stage "${to.key}"`);
+    if (to.id === state.stageId) {
+      // The lead record entered the lead into its stage; a file that also lists that entry as its
+      // first transition (same stage, same time, no `from`) restates it rather than repeating it.
+      if (state.entryOnly && record.from === null && record.at.getTime() === state.enteredAt.getTime()) {
+        counts.transitions += 1;
+        return;
+      }
+      throw badInput('to', `the lead is already in stage "${to.key}"`);
+    }
     if (record.at.getTime() < state.enteredAt.getTime()) {
       throw badInput(
         'at',
@@ -367,6 +380,7 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
     });
     state.stageId = to.id;
     state.enteredAt = record.at;
+    state.entryOnly = false;
     if (!state.importedHere) moved.add(state);
     counts.transitions += 1;
   };

@@ -6,6 +6,7 @@ import { ImportJob, ImportJobStatus } from '../entities/import-job.entity';
 import { User } from '../entities/user.entity';
 import { createLoaders } from '../loaders';
 import { logger } from '../logger';
+import { AppError } from '../schema/errors';
 import { listStages } from './funnel.service';
 import { importBatch, loadLookups, type DryRunLeads, type ImportLookups } from './import-batch';
 import { IMPORT_ROLES } from './import.service';
@@ -211,7 +212,10 @@ async function importChunk(
       return;
     } catch (error) {
       const state = sqlState(error);
-      if (state === undefined || !BATCH_RETRY.has(state) || attempt >= 3) throw error;
+      // A lead held by API writes past LOCK_TIMEOUT_MS comes back as a retryable AppError.
+      const busy = error instanceof AppError && error.extensions.retryable === true;
+      if (!(busy || (state !== undefined && BATCH_RETRY.has(state))) || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       logger.info({ importId: job.id, state, attempt }, 'import batch read again after a conflict');
     }
   }

@@ -61,7 +61,9 @@ export function dryRunOf(value: unknown): boolean {
 /** The format of a body by its Content-Type: NDJSON (`application/x-ndjson`, `application/jsonl`) or CSV (`text/csv`). */
 export function formatOf(contentType: string | undefined): ImportFormat | undefined {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'].includes(type)) {
+  // A client that says JSON, plain text or nothing sends lines of JSON too.
+  const lines = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
+  if ([...lines, 'application/json', 'text/plain', ''].includes(type)) {
     return ImportFormat.NDJSON;
   }
   if (type === 'text/csv') return ImportFormat.CSV;
@@ -91,7 +93,13 @@ async function* rowsOf(body: Readable, format: ImportFormat): AsyncGenerator<{ l
  * rows); the job is QUEUED with its rows counted once the last chunk is stored. A body that cannot
  * be read (a broken CSV) fails the job, which is returned FAILED with the reason.
  */
-export async function storeImport(ctx: Context, body: Readable, options: ImportOptions): Promise<ImportJob> {
+export async function storeImport(
+  ctx: Context,
+  body: Readable,
+  options: ImportOptions,
+  /** Whether the body arrived whole (an HTTP request the client aborted ends early without an error). */
+  complete: () => boolean = () => true,
+): Promise<ImportJob> {
   assertMayImport(ctx);
   const jobs = repositoryOf(ctx, ImportJob);
   const job = await jobs.save(
@@ -128,6 +136,7 @@ export async function storeImport(ctx: Context, body: Readable, options: ImportO
       if (texts.length >= config.importBatchRows) await flush();
     }
     await flush();
+    if (!complete()) throw new Error('the upload was cut off before its end');
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await db.query('DELETE FROM import_chunk WHERE import_id = $1', [job.id]);
