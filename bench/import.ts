@@ -197,7 +197,7 @@ export async function main(): Promise<string> {
       return [
         '## Import with history (`npm run bench -- import`)',
         '',
-        `${records.toLocaleString('en')} records: ${leads.toLocaleString('en')} leads with 3 transitions and 5 activities each, posted to POST /imports on 127.0.0.1 (streamed NDJSON), imported in batches of ${process.env.IMPORT_BATCH_ROWS ?? 5000} rows, then every lead scored and qualified by the starter rules; rejected rows ${job.rowsRejected}.`,
+        `${records.toLocaleString('en')} records: ${leads.toLocaleString('en')} leads with 3 transitions and 5 activities each, posted to POST /imports on 127.0.0.1 (streamed NDJSON), imported in batches of ${process.env.IMPORT_BATCH_ROWS ?? 10000} rows, then every lead scored and qualified by the starter rules; rejected rows ${job.rowsRejected}.`,
         '',
         '| step | seconds | records / s |',
         '|---|---:|---:|',

@@ -270,7 +270,7 @@ export const config: Config = {
   requestLog: booleanFromEnv('REQUEST_LOG', true),
   lockTimeoutMs: intFromEnv('LOCK_TIMEOUT_MS', 2000),
   leadQueueMax: intFromEnv('LEAD_QUEUE_MAX', 50),
-  importBatchRows: intFromEnv('IMPORT_BATCH_ROWS', 5000, { min: 1, max: 100000 }),
+  importBatchRows: intFromEnv('IMPORT_BATCH_ROWS', 10000, { min: 1, max: 100000 }),
   leadAttributes: {
     maxKeys: intFromEnv('LEAD_ATTRIBUTES_MAX_KEYS', 100),
     maxBytes: intFromEnv('LEAD_ATTRIBUTES_MAX_BYTES', 64 * 1024),

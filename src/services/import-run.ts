@@ -14,7 +14,7 @@ import { scoreLeads } from './scoring.service';
 import { inTransaction, sqlState } from './transaction';
 
 /** Leads scored per transaction at the end of an import. */
-const SCORE_BATCH = 500;
+const SCORE_BATCH = 1000;
 /** SQLSTATEs after which a batch is read and checked again: a lead created meanwhile (23505), a deadlock. */
 const BATCH_RETRY = new Set(['23505', '40001', '40P01']);
 
@@ -238,10 +238,8 @@ async function scoreImported(ctx: Context, job: ImportJob, stop?: AbortSignal): 
     [job.id],
   );
   const ids = rows.map((row) => row.id).filter((id) => job.scoreCursor === null || id > job.scoreCursor);
-  for (let start = 0; start < ids.length; start += SCORE_BATCH) {
-    if (stop?.aborted) return true;
-    const batch = ids.slice(start, start + SCORE_BATCH);
-    await inTransaction(ctx, async (tx) => {
+  const scoreBatch = (batch: string[]): Promise<{ scored: number; moved: number }> =>
+    inTransaction(ctx, async (tx) => {
       const db = managerOf(tx);
       const locked: Array<{ id: string }> = await db.query(
         'SELECT id FROM lead WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
@@ -261,11 +259,25 @@ async function scoreImported(ctx: Context, job: ImportJob, stop?: AbortSignal): 
           [job.id, batch, at],
         );
       }
-      await db.query(
-        'UPDATE import_job SET score_cursor = $2, leads_scored = leads_scored + $3, leads_qualified = leads_qualified + $4 WHERE id = $1',
-        [job.id, batch[batch.length - 1], locked.length, summary.moved],
-      );
+      return { scored: locked.length, moved: summary.moved };
     });
+  // Two batches at a time on two connections, as the re-score does: while one is evaluated in a
+  // worker thread, the other's facts are read and its scores written. The cursor moves past both
+  // once both have committed; a run stopped between them scores the pair again, which changes nothing.
+  for (let start = 0; start < ids.length; start += 2 * SCORE_BATCH) {
+    if (stop?.aborted) return true;
+    const pair = [ids.slice(start, start + SCORE_BATCH), ids.slice(start + SCORE_BATCH, start + 2 * SCORE_BATCH)];
+    const results = await Promise.all(pair.filter((batch) => batch.length > 0).map(scoreBatch));
+    const last = pair[1]!.length > 0 ? pair[1]! : pair[0]!;
+    await ctx.dataSource.query(
+      'UPDATE import_job SET score_cursor = $2, leads_scored = leads_scored + $3, leads_qualified = leads_qualified + $4 WHERE id = $1',
+      [
+        job.id,
+        last[last.length - 1],
+        results.reduce((sum, result) => sum + result.scored, 0),
+        results.reduce((sum, result) => sum + result.moved, 0),
+      ],
+    );
   }
   return false;
 }
