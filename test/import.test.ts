@@ -569,7 +569,7 @@ describe('who may import', () => {
 describe('a stopped import', () => {
   test('resumes at the next batch after a restart, and imports every row once', async () => {
     const saved = config.importBatchRows;
-    config.importBatchRows = 4;
+    config.importBatchRows = 3;
     try {
       const records = Array.from({ length: 5 }, (_, index) => {
         const email = `${unique(`resume${index}`)}@example.com`;
@@ -584,14 +584,14 @@ describe('a stopped import', () => {
         dryRun: false,
         onDuplicate: DuplicatePolicy.SKIP,
       });
-      expect(stored).toMatchObject({ rowsTotal: 10, chunksTotal: 3 });
+      expect(stored).toMatchObject({ rowsTotal: 10, chunksTotal: 4 });
       // The app stops after the first batch: the job is left RUNNING with its cursor at chunk 1.
       const stop = new AbortController();
       const stopped = await runImportJob(t.dataSource, stored.id, {
         stop: stop.signal,
         afterBatch: () => stop.abort(),
       });
-      expect(stopped).toMatchObject({ status: ImportJobStatus.RUNNING, chunkCursor: 1, rowsDone: 4 });
+      expect(stopped).toMatchObject({ status: ImportJobStatus.RUNNING, chunkCursor: 1, rowsDone: 3 });
       const done = await runImportJob(t.dataSource, stored.id);
       expect(done).toMatchObject({
         status: ImportJobStatus.DONE,
@@ -603,6 +603,12 @@ describe('a stopped import', () => {
       expect(await countRows(t, 'lead', 'import_id = $1', [stored.id])).toBe(5);
       expect(await countRows(t, 'stage_transition', 'import_id = $1', [stored.id])).toBe(10);
       expect(await countRows(t, 'import_chunk', 'import_id = $1', [stored.id])).toBe(0);
+      // A lead whose transition came in the batch after its lead record is where the transition took it.
+      const stages = await t.dataSource.query<Array<{ key: string; entered: Date }>>(
+        `SELECT s.key, l.stage_entered_at AS entered FROM lead l JOIN funnel_stage s ON s.id = l.stage_id WHERE l.import_id = $1`,
+        [stored.id],
+      );
+      expect(stages).toEqual(Array(5).fill({ key: 'mql', entered: new Date('2014-01-02T00:00:00Z') }));
     } finally {
       config.importBatchRows = saved;
     }

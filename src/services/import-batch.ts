@@ -244,6 +244,7 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
   };
 
   const created: NewLead[] = [];
+  const createdHere = new Set<LeadState>();
   const updates: Array<{
     state: LeadState;
     record: LeadRecord;
@@ -333,6 +334,7 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
       entryOnly: true,
     };
     created.push({ state, record, campaignId: campaignId ?? null, personaId: personaId ?? null, createdAt });
+    createdHere.add(state);
     transitions.push({
       state,
       from: null,
@@ -381,7 +383,8 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
     state.stageId = to.id;
     state.enteredAt = record.at;
     state.entryOnly = false;
-    if (!state.importedHere) moved.add(state);
+    // A lead created in this batch is inserted where its history took it; any other is updated.
+    if (!createdHere.has(state)) moved.add(state);
     counts.transitions += 1;
   };
 
