@@ -12,6 +12,7 @@ import {
   gql,
   ok,
   startTestApp,
+  startServerProcess,
   systemContext,
   unique,
   until,
@@ -613,4 +614,51 @@ describe('a stopped import', () => {
       config.importBatchRows = saved;
     }
   });
+
+  test('a killed server process: the next one resumes the import at the batch after the last one committed', async () => {
+    const env = { IMPORT_BATCH_ROWS: '20' };
+    const records = Array.from({ length: 3000 }, (_, index) => {
+      const email = `killed-${index}-${unique()}@example.com`;
+      return [
+        { type: 'lead', email, createdAt: '2015-01-01T00:00:00Z' },
+        { type: 'transition', lead: { email }, to: 'mql', at: '2015-01-02T00:00:00Z' },
+      ];
+    }).flat();
+    const progress = async (id: string): Promise<any> => ok(await gql(t, JOB, { id })).importJob;
+    const first = await startServerProcess(t.url, env);
+    let id: string;
+    try {
+      const res = await request(first.baseUrl)
+        .post('/imports')
+        .set('Content-Type', 'application/x-ndjson')
+        .set('Authorization', `Bearer ${t.tokens.OPS}`)
+        .send(ndjson(records));
+      expect(res.status).toBe(202);
+      id = res.body.id as string;
+      await until(
+        () => progress(id),
+        (job) => job.rowsDone >= 200,
+        60_000,
+      );
+    } finally {
+      first.child.kill('SIGKILL');
+      await first.stop();
+    }
+    const killed = await progress(id);
+    expect(killed.status).toBe('RUNNING');
+    expect(killed.rowsDone).toBeLessThan(6000);
+    const second = await startServerProcess(t.url, env);
+    try {
+      const done = await until(
+        () => progress(id),
+        (job) => job.status === 'DONE',
+        120_000,
+      );
+      expect(done).toMatchObject({ rowsDone: 6000, rowsRejected: 0, leadsCreated: 3000, transitionsAdded: 3000 });
+      expect(await countRows(t, 'lead', 'import_id = $1', [id])).toBe(3000);
+      expect(await countRows(t, 'stage_transition', 'import_id = $1', [id])).toBe(6000);
+    } finally {
+      await second.stop();
+    }
+  }, 300_000);
 });
