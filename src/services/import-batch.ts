@@ -211,7 +211,8 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
       entryOnly: row.import_id === importId && row.stage_entered_at.getTime() === row.created_at.getTime(),
     });
   }
-  if (dryRun) for (const [key, state] of input.dryRunLeads) if (!leads.has(key)) leads.set(key, state);
+  // A dry run's own memory wins: the database does not hold what its earlier batches would have written.
+  if (dryRun) for (const [key, state] of input.dryRunLeads) leads.set(key, state);
   const missingUsers = [...userEmails].filter((email) => !lookups.users.has(email));
   if (missingUsers.length > 0) {
     const rows: Array<{ id: string; role: Role; email: string }> = await db.query(
