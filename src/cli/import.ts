@@ -68,6 +68,15 @@ async function main(): Promise<void> {
         process.stderr.write(`  ${progress.rowsDone}/${progress.rowsTotal} rows, ${progress.rowsRejected} rejected\n`),
     });
     process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+    const errors = await dataSource.query<Array<{ line: number; field: string | null; code: string; message: string }>>(
+      'SELECT line, field, code, message FROM import_error WHERE import_id = $1 ORDER BY line LIMIT 20',
+      [job.id],
+    );
+    for (const error of errors) {
+      process.stderr.write(`  line ${error.line}: ${error.code} ${error.field ?? '(line)'}: ${error.message}\n`);
+    }
+    if (job.rowsRejected > errors.length)
+      process.stderr.write(`  ... ${job.rowsRejected - errors.length} more: importJob(id) { errors }\n`);
     if (job.status !== ImportJobStatus.DONE) process.exitCode = 1;
   } finally {
     await database.close();
