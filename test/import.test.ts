@@ -428,6 +428,35 @@ describe('rows', () => {
     expect(next.nodes[0].line).toBe(7);
   });
 
+  test('a file that lists the entry as the first transition: the entry is restated, an undated lead takes its time', async () => {
+    const email = `${unique('entry')}@example.com`;
+    const job = await imported(
+      ndjson([
+        { type: 'lead', email },
+        {
+          type: 'transition',
+          lead: { email },
+          from: null,
+          to: 'lead',
+          at: '2016-01-01T00:00:00Z',
+          actor: emails.SALES,
+        },
+        { type: 'transition', lead: { email }, from: 'lead', to: 'mql', at: '2016-01-02T00:00:00Z' },
+      ]),
+    );
+    expect(job).toMatchObject({ rowsRejected: 0, leadsCreated: 1, transitionsAdded: 2 });
+    const history = await t.dataSource.query(
+      `SELECT s.key, t.at, t.actor_id AS actor, l.created_at AS created FROM stage_transition t JOIN lead l ON l.id = t.lead_id
+         JOIN funnel_stage s ON s.id = t.to_stage_id WHERE l.email = $1 ORDER BY t.at`,
+      [email],
+    );
+    const created = new Date('2016-01-01T00:00:00Z');
+    expect(history).toEqual([
+      { key: 'lead', at: created, actor: t.userIds.SALES, created },
+      { key: 'mql', at: new Date('2016-01-02T00:00:00Z'), actor: t.userIds.OPS, created },
+    ]);
+  });
+
   test('a dry run reports what would happen and writes nothing but its job', async () => {
     const email = `${unique('dry')}@example.com`;
     const file = ndjson([

@@ -358,7 +358,21 @@ export async function importBatch(input: BatchInput): Promise<{ counts: BatchCou
     if (to.id === state.stageId) {
       // The lead record entered the lead into its stage; a file that also lists that entry as its
       // first transition (same stage, same time, no `from`) restates it rather than repeating it.
-      if (state.entryOnly && record.from === null && record.at.getTime() === state.enteredAt.getTime()) {
+      // A lead record without createdAt, created in this batch, takes the time of that entry.
+      const entry = transitions.find((t) => t.state === state && t.from === null);
+      const newLead = created.find((lead) => lead.state === state);
+      const undated = newLead !== undefined && newLead.record.createdAt === null && entry !== undefined;
+      if (state.entryOnly && record.from === null && (undated || record.at.getTime() === state.enteredAt.getTime())) {
+        const actor = user(record.actor, 'actor');
+        if (undated) {
+          newLead.createdAt = record.at;
+          state.enteredAt = record.at;
+          entry.at = record.at;
+        }
+        if (entry) {
+          if (actor) entry.actorId = actor.id;
+          if (record.reason !== null) entry.reason = record.reason;
+        }
         counts.transitions += 1;
         return;
       }
