@@ -12,7 +12,7 @@ import path from 'node:path';
 process.env.DB_STATEMENT_TIMEOUT_MS ??= '0';
 
 const RESULTS = path.join(__dirname, 'RESULTS.md');
-const ALL = ['leads-page', 'rules', 'metrics', 'cpu-budget', 'writes', 'webhooks'];
+const ALL = ['leads-page', 'rules', 'metrics', 'cpu-budget', 'writes', 'webhooks', 'import'];
 
 function machine(loadBefore: number[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -32,6 +32,8 @@ export interface Config {
   lockTimeoutMs: number;
   /** Writes to one lead that may wait for their turn in one process; more are LEAD_BUSY at once. */
   leadQueueMax: number;
+  /** Rows of an import stored per chunk and imported per transaction (IMPORT_BATCH_ROWS). */
+  importBatchRows: number;
   /** Totals per lead of its custom attributes, after an update is merged in. */
   leadAttributes: { maxKeys: number; maxBytes: number };
   /** After SIGTERM, how long `/readyz` answers 503 before the server stops taking connections. */
@@ -382,6 +384,7 @@ export const config: Config = {
   requestLog: booleanFromEnv('REQUEST_LOG', true),
   lockTimeoutMs: intFromEnv('LOCK_TIMEOUT_MS', 2000),
   leadQueueMax: intFromEnv('LEAD_QUEUE_MAX', 50),
+  importBatchRows: intFromEnv('IMPORT_BATCH_ROWS', 10000, { min: 1, max: 100000 }),
   leadAttributes: {
     maxKeys: intFromEnv('LEAD_ATTRIBUTES_MAX_KEYS', 100),
     maxBytes: intFromEnv('LEAD_ATTRIBUTES_MAX_BYTES', 64 * 1024),

@@ -19,6 +19,7 @@ import { bearerToken } from './auth/tokens';
 import type { Context } from './context';
 import { exportsRouter } from './csv-exports';
 import { dashboardRouter } from './dashboard';
+import { importRoute } from './resolvers/import.route';
 import { databaseTrouble, logDatabaseTrouble, type DatabaseTrouble } from './db/db-errors';
 import { createLoaders } from './loaders';
 import { logger as defaultLogger } from './logger';
@@ -512,6 +513,8 @@ export async function createApp(dataSource: DataSource, overrides: Partial<AppOp
       options.logger,
     ),
   );
+  // The file streams into the database: no body parser before it.
+  app.post('/imports', importRoute(dataSource));
   app.use(dashboardRouter());
   app.use(lastResort(options.logger));
   return {

@@ -345,6 +345,19 @@ const WRITES: Record<string, WriteCase> = {
       };
     },
   },
+  undoImport: {
+    // A finished import that added nothing: undoing it stamps it undone.
+    document: 'mutation($id: ID!) { undoImport(id: $id) { id } }',
+    arrange: async () => {
+      const [job] = await t.dataSource.query<Array<{ id: string }>>(
+        `INSERT INTO import_job (format, status, stored) VALUES ('NDJSON', 'DONE', true) RETURNING id`,
+      );
+      return {
+        variables: { id: job!.id },
+        written: () => countRows(t, 'import_job', 'id = $1 AND undone_at IS NOT NULL', [job!.id]),
+      };
+    },
+  },
   rollbackRuleSet: {
     document: 'mutation($id: ID!) { rollbackRuleSet(ruleSetId: $id, version: 1) { version { id } } }',
     arrange: async () => {

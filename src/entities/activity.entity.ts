@@ -66,6 +66,14 @@ export class Activity {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata: Record<string, unknown>;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The import that added it (undoImport removes it); null when not imported.',
+  })
+  @Index({ where: 'import_id IS NOT NULL' })
+  @Column({ type: 'uuid', nullable: true })
+  importId: string | null;
+
   @Field()
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

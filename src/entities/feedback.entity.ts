@@ -70,6 +70,14 @@ export class Feedback {
   @Column({ type: 'text', default: '' })
   comment: string;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The import that added it (undoImport removes it); null when not imported.',
+  })
+  @Index({ where: 'import_id IS NOT NULL' })
+  @Column({ type: 'uuid', nullable: true })
+  importId: string | null;
+
   @Field()
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;

@@ -14,6 +14,7 @@ import { Campaign } from './campaign.entity';
 import { Feedback } from './feedback.entity';
 import { FunnelDaily, FunnelDailyDelta, FunnelDailyFolded } from './funnel-daily.entity';
 import { FunnelStage } from './funnel-stage.entity';
+import { ImportChunk, ImportError, ImportJob, ImportLeadUpdate } from './import-job.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { LeadChange } from './lead-change.entity';
 import { LeadCampaignCredit } from './lead-campaign-credit.entity';
@@ -61,6 +62,10 @@ export const entities = [
   FunnelDailyFolded,
   FunnelStage,
   IdempotencyKey,
+  ImportChunk,
+  ImportError,
+  ImportJob,
+  ImportLeadUpdate,
   Lead,
   LeadCampaignCredit,
   LeadChange,

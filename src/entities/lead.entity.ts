@@ -146,6 +146,23 @@ export class Lead {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   attributes: Record<string, unknown>;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The import that added it (undoImport removes it); null when not imported.',
+  })
+  @Index({ where: 'import_id IS NOT NULL' })
+  @Column({ type: 'uuid', nullable: true })
+  importId: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The id of this lead in the system it was imported from; unique. Import records may name the lead by it.',
+  })
+  @Index({ unique: true, where: 'external_id IS NOT NULL' })
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  externalId: string | null;
+
   @Field()
   @CreateDateColumn({ type: 'timestamptz', precision: 3 })
   createdAt: Date;

@@ -72,6 +72,14 @@ export class StageTransition {
   @JoinColumn()
   ruleSetVersion?: RuleSetVersion;
 
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The import that added it (undoImport removes it); null when not imported.',
+  })
+  @Index({ where: 'import_id IS NOT NULL' })
+  @Column({ type: 'uuid', nullable: true })
+  importId: string | null;
+
   @Field(() => String, { nullable: true })
   @Column({ type: 'text', nullable: true })
   reason: string | null;

@@ -5,6 +5,8 @@ import { logger } from '../logger';
 import { foldRollupDeltas } from '../rollups/fold';
 import { rebuildStaleStageTimes } from '../rollups/lead-facts';
 import { purgeExpiredIdempotencyKeys } from '../services/idempotency.service';
+import { IMPORT_JOB_OPTIONS, IMPORT_QUEUE, unfinishedImports } from '../services/import.service';
+import { runImportJob } from '../services/import-run';
 import {
   METRICS_REBUILD_QUEUE,
   runMetricsRebuildJob,
@@ -57,6 +59,20 @@ export function backgroundJobs(): JobDefinition[] {
       const removed = await sweepOutbox(dataSource.manager, config.webhooks.outboxRetentionDays);
       if (removed > 0) logger.info({ removed }, 'outbox sweep removed delivered events');
     }),
+    // An import (POST /imports, npm run import) runs batch by batch; a standard queue (see IMPORT_QUEUE).
+    onDemand(
+      IMPORT_QUEUE,
+      ({ dataSource, stop }, data: { importId: string }) => runImportJob(dataSource, data.importId, { stop }),
+      { policy: 'standard', retryLimit: 0, ...IMPORT_JOB_OPTIONS },
+    ),
+    onCron(
+      'import-requeue',
+      config.jobs.rescoreRequeueCron,
+      async ({ dataSource, send }) => {
+        for (const importId of await unfinishedImports(dataSource)) await send(IMPORT_QUEUE, { importId }, IMPORT_JOB_OPTIONS);
+      },
+      { atStart: true },
+    ),
     every('rollup-fold', config.jobs.rollupFoldSeconds, ({ dataSource }) => foldRollupDeltas(dataSource)),
   ];
 }

@@ -68,3 +68,14 @@ export async function enqueue(
   });
   return true;
 }
+
+/**
+ * Sends a job outside any transaction (the work it names is already committed). Returns false
+ * when this process runs no queue (CLI, tests): the caller then runs the work itself, or leaves it
+ * to a sweep.
+ */
+export async function sendJob(queue: string, data: object, options: PgBoss.SendOptions = {}): Promise<boolean> {
+  if (!running) return false;
+  await running.send(queue, data, options);
+  return true;
+}

@@ -4,6 +4,7 @@ import { AuditResolver } from './audit.resolver';
 import { CampaignResolver } from './campaign.resolver';
 import { FeedbackResolver } from './feedback.resolver';
 import { LeadChangeResolver } from './lead-change.resolver';
+import { ImportResolver } from './import.resolver';
 import { FunnelResolver, StageDefinitionResolver } from './funnel.resolver';
 import { HistoryResolver } from './history.resolver';
 import { LeadResolver } from './lead.resolver';
@@ -36,6 +37,7 @@ export const resolvers = [
   FunnelReportResolver,
   FunnelStageMetricsResolver,
   HistoryResolver,
+  ImportResolver,
   LeadResolver,
   LeadChangeResolver,
   LeadQualityGroupResolver,
