@@ -8,7 +8,9 @@ export interface Listener {
 }
 
 /**
- * LISTEN on `channel` over a connection of its own (a pooled one would be handed to others).
+ * LISTEN on `channel` (or several) over a connection of its own (a pooled one would be handed to
+ * others); every LISTEN loop of the server (rule publishes and caches, webhook delivery, live
+ * subscriptions) is this one.
  * A dropped connection (the database restarting) is opened again with a growing pause, up to
  * 30 s; `onConnected` runs after every successful LISTEN, with the moment the previous connection
  * was lost (none the first time), so the caller can catch up on what was announced while it was
@@ -16,10 +18,16 @@ export interface Listener {
  */
 export function listenOn(
   url: string,
-  channel: string,
-  handlers: { onNotice: (payload: string) => void; onConnected?: (lostAt: Date | undefined) => void },
+  channel: string | readonly string[],
+  handlers: {
+    onNotice: (payload: string, channel: string) => void;
+    onConnected?: (lostAt: Date | undefined) => void;
+    onLost?: () => void;
+  },
   name: string,
 ): Listener {
+  const channels = new Set(typeof channel === 'string' ? [channel] : channel);
+  const label = [...channels].join(', ');
   let stopped = false;
   let client: Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -34,7 +42,8 @@ export function listenOn(
       if (lost || stopped) return;
       lost = true;
       lostAt ??= new Date();
-      logger.warn({ err: error, retryInMs: pauseMs }, `LISTEN ${channel} lost its connection`);
+      handlers.onLost?.();
+      logger.warn({ err: error, retryInMs: pauseMs }, `LISTEN ${label} lost its connection`);
       current.end().catch(() => undefined);
       retryTimer = setTimeout(() => void listen(), pauseMs);
       retryTimer.unref();
@@ -43,11 +52,11 @@ export function listenOn(
     current.on('error', onLost);
     current.on('end', () => onLost());
     current.on('notification', (message) => {
-      if (message.channel === channel) handlers.onNotice(message.payload ?? '');
+      if (channels.has(message.channel)) handlers.onNotice(message.payload ?? '', message.channel);
     });
     try {
       await current.connect();
-      await current.query(`LISTEN ${channel}`);
+      for (const name of channels) await current.query(`LISTEN ${name}`);
       pauseMs = 1000;
       const gapSince = lostAt;
       lostAt = undefined;

@@ -5,7 +5,7 @@ import { logger } from '../logger';
 import { foldRollupDeltas } from '../rollups/fold';
 import { rebuildStaleStageTimes } from '../rollups/lead-facts';
 import { purgeExpiredIdempotencyKeys } from '../services/idempotency.service';
-import { IMPORT_JOB_OPTIONS, IMPORT_QUEUE, unfinishedImports } from '../services/import.service';
+import { IMPORT_JOB_OPTIONS, IMPORT_QUEUE, unfinishedImports } from '../services/import-queue';
 import { runImportJob } from '../services/import-run';
 import {
   METRICS_REBUILD_QUEUE,

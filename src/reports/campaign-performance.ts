@@ -114,13 +114,23 @@ export function costInWindow(
   return (budget * overlap) / (end - start);
 }
 
+/**
+ * Linear credits are fractions summed in floating point, over folded rows and signed deltas, so a
+ * whole number may come back a hair off (three thirds as 1.0000000000000002, a lead added and
+ * taken back as -5.6e-17). A sum within 1e-9 of a whole number is that number.
+ */
+const wholeWhenNear = (value: number): number => {
+  const whole = Math.round(value);
+  return Math.abs(value - whole) < 1e-9 ? whole || 0 : value;
+};
+
 function attribution(
   row: Record<string, unknown> | undefined,
   prefix: 'ft' | 'lin',
   reasons: Array<Record<string, unknown>>,
   cost: number | null,
 ): AttributionFigures {
-  const value = (name: string): number => num(row?.[`${prefix}_${name}`]);
+  const value = (name: string): number => wholeWhenNear(num(row?.[`${prefix}_${name}`]));
   const leads = value('leads');
   const mqls = value('mqls');
   const revenue = value('revenue');
@@ -142,8 +152,8 @@ function attribution(
     rejectionReasons: reasons
       .map((reason) => ({
         reason: reason.reason as RejectionReason,
-        count: num(reason[prefix]),
-        share: ratio(num(reason[prefix]), rejected),
+        count: wholeWhenNear(num(reason[prefix])),
+        share: ratio(wholeWhenNear(num(reason[prefix])), rejected),
       }))
       .filter((reason) => reason.count > 0)
       .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),

@@ -7,7 +7,8 @@ import { createLoaders } from '../loaders';
 import { logger } from '../logger';
 import { AppError, ErrorCode } from '../schema/errors';
 import { identityForToken } from '../services/api-token.service';
-import { assertMayImport, dryRunOf, duplicatePolicyOf, formatOf, queueImport, storeImport } from '../services/import.service';
+import { queueImport } from '../services/import-queue';
+import { assertMayImport, dryRunOf, duplicatePolicyOf, formatOf, storeImport } from '../services/import.service';
 
 function refuse(
   res: express.Response,

@@ -1,7 +1,7 @@
-import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { RuleSetKind } from '../entities/enums';
 import type { ScoreCaps } from '../entities/rule-set-version.entity';
+import { listenOn } from '../db/listen';
 import { invalidateChannel, NotifiedCache, notifiedChannels, setListening } from '../db/notified-cache';
 import { logger } from '../logger';
 import { compileVersion, type CompiledVersion } from './engine';
@@ -99,50 +99,28 @@ export async function watchPublishedRules(
   const refresh = (): void => {
     ruleCache.active(dataSource).catch((error: unknown) => logger.warn({ err: error }, 'rule cache refresh failed'));
   };
-  let stopped = false;
-  let client: Client | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let pauseMs = 1000;
-
-  const listen = async (): Promise<void> => {
-    const current = new Client({ connectionString: url, application_name: 'smarketing-api-listen' });
-    client = current;
-    let lost = false;
-    const onLost = (error?: Error): void => {
-      if (lost || stopped) return;
-      lost = true;
-      setListening(false);
-      logger.warn({ err: error, retryInMs: pauseMs }, 'rule publish listener lost its connection');
-      current.end().catch(() => undefined);
-      retryTimer = setTimeout(() => void listen(), pauseMs);
-      retryTimer.unref();
-      pauseMs = Math.min(pauseMs * 2, 30_000);
-    };
-    current.on('error', onLost);
-    current.on('end', () => onLost());
-    current.on('notification', (message) => {
-      invalidateChannel(message.channel);
-      if (message.channel === RULES_CHANNEL) refresh();
-    });
-    try {
-      await current.connect();
-      for (const channel of new Set([RULES_CHANNEL, ...notifiedChannels()])) await current.query(`LISTEN ${channel}`);
-      setListening(true);
-      pauseMs = 1000;
-      refresh(); // publishes missed while disconnected
-    } catch (error) {
-      onLost(error as Error);
-    }
-  };
-
-  await listen();
+  const listener = listenOn(
+    url,
+    [RULES_CHANNEL, ...notifiedChannels()],
+    {
+      onNotice: (_payload, channel) => {
+        invalidateChannel(channel);
+        if (channel === RULES_CHANNEL) refresh();
+      },
+      onConnected: () => {
+        setListening(true);
+        refresh(); // publishes missed while disconnected
+      },
+      onLost: () => setListening(false),
+    },
+    'listen',
+  );
+  await listener.ready;
   const timer = setInterval(refresh, intervalMs);
   timer.unref();
   return async () => {
-    stopped = true;
-    setListening(false);
     clearInterval(timer);
-    clearTimeout(retryTimer);
-    await client?.end().catch(() => undefined);
+    await listener.stop();
+    setListening(false);
   };
 }
