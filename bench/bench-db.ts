@@ -20,7 +20,8 @@ export async function benchDatabase(
       port: Number(process.env.BENCH_PG_PORT ?? 54331),
       database: 'postgres',
     });
-    adminUrl = embedded.url;
+    // The superuser creates the bench database (the API role may not create databases).
+    adminUrl = embedded.adminUrl;
   }
   const database = `smarketing_bench_${name.replace(/[^a-z0-9_]/g, '_')}`;
   const admin = new Client({ connectionString: adminUrl });
