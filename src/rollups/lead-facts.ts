@@ -576,16 +576,25 @@ export function rebuildDaysStatements(days: DayRange): Fragment[] {
       ],
       ' AND ',
     );
-  return DAILY_ROLLUPS.flatMap((name) => {
-    const inDays = name === 'sla_daily' ? sql.raw('true') : day(sql.identifier('day'));
-    const { columns, select } = rows[name];
-    return [
-      sql.query`DELETE FROM ${sql.identifier(`${name}_folded`)} WHERE ${inDays}`,
-      sql.query`DELETE FROM ${sql.identifier(`${name}_delta`)} WHERE ${inDays}`,
-      sql.query`INSERT INTO ${sql.identifier(`${name}_folded`)} (${columnList(columns)})
+  // Writers wait (their delta INSERT) until the rebuild commits: a delta committed between the
+  // DELETE and the INSERT below would otherwise be counted twice.
+  const lock = sql.query`LOCK TABLE ${sql.join(
+    DAILY_ROLLUPS.map((name) => sql.identifier(`${name}_delta`)),
+    ', ',
+  )} IN SHARE MODE`;
+  return [
+    lock,
+    ...DAILY_ROLLUPS.flatMap((name) => {
+      const inDays = name === 'sla_daily' ? sql.raw('true') : day(sql.identifier('day'));
+      const { columns, select } = rows[name];
+      return [
+        sql.query`DELETE FROM ${sql.identifier(`${name}_folded`)} WHERE ${inDays}`,
+        sql.query`DELETE FROM ${sql.identifier(`${name}_delta`)} WHERE ${inDays}`,
+        sql.query`INSERT INTO ${sql.identifier(`${name}_folded`)} (${columnList(columns)})
       SELECT ${columnList(columns)} FROM (${select}) d WHERE ${inDays}`,
-    ];
-  });
+      ];
+    }),
+  ];
 }
 
 /**
