@@ -453,6 +453,8 @@ describe('the dashboard in a real browser', () => {
     );
     await screenshot('slas');
     await worklist.locator('tbody tr a').first().click();
+    // The link navigates: wait for the lead's page, or settle() may see the SLA page still there.
+    await page.waitForSelector('main.page[data-page="lead"]');
     await settle();
     expect(await page.locator('main.page').getAttribute('data-page')).toBe('lead');
     expect(await page.locator('[data-lead]').count()).toBe(1);
@@ -562,6 +564,7 @@ describe('the dashboard in a real browser', () => {
     await page.click('form[role=search] button');
     await settle();
     await page.locator('form[role=search] ~ table a').first().click();
+    await page.waitForSelector('[data-lead]');
     await settle();
     const id = (await page.locator('[data-lead]').getAttribute('data-lead'))!;
     const lead = ok(
