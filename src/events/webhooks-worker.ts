@@ -124,8 +124,11 @@ export async function startWebhookWorker(
     if (!at || stopping.signal.aborted) return;
     retryTimer = setTimeout(kick, Math.max(0, at.getTime() - Date.now()));
     retryTimer.unref();
-    send(WEBHOOK_QUEUE, {}, { startAfter: at })
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not queue the next webhook retry'));
+    // A key of its own (the second it is due): the stately queue keeps one waiting job per key, so
+    // this wake-up neither takes the every-minute tick's place nor is refused while a tick waits.
+    send(WEBHOOK_QUEUE, {}, { startAfter: at, singletonKey: `retry-${Math.ceil(at.getTime() / 1000)}` }).catch(
+      (error: unknown) => logger.warn({ err: error }, 'could not queue the next webhook retry'),
+    );
   };
   function kick(): void {
     if (stopping.signal.aborted) return;

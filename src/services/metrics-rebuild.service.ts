@@ -28,7 +28,12 @@ export async function createMetricsRebuildJob(
   const repo = repositoryOf(tx, MetricsRebuildJob);
   const job = await repo.save(repo.create({ from, to, requestedById: tx.user?.id ?? null }));
   await recordAudit(tx, 'metrics', null, 'rebuild', null, { jobId: job.id, from, to });
-  const queued = await enqueue(managerOf(tx).queryRunner!, METRICS_REBUILD_QUEUE, { jobId: job.id }, { singletonKey: job.id });
+  const queued = await enqueue(
+    managerOf(tx).queryRunner!,
+    METRICS_REBUILD_QUEUE,
+    { jobId: job.id },
+    { singletonKey: job.id },
+  );
   return { job, queued };
 }
 
@@ -45,7 +50,10 @@ export async function requestMetricsRebuild(
   const { job, queued } = await inTransaction(ctx, (tx) => createMetricsRebuildJob(tx, from, to));
   if (!queued) {
     runMetricsRebuildJob(ctx.dataSource, job.id).catch((error: unknown) =>
-      logger.warn({ err: error, jobId: job.id }, 'metrics rebuild failed; the re-queue sweep retries it'),
+      logger.warn(
+        { err: error, jobId: job.id },
+        'metrics rebuild failed; it is marked FAILED, request it again with rebuildMetrics',
+      ),
     );
   }
   return job;
