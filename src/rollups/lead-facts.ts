@@ -9,6 +9,7 @@ import { NO_OWNER, SlaDailyFolded } from '../entities/sla-daily.entity';
 import { StageVisit } from '../entities/stage-visit.entity';
 import { logger } from '../logger';
 import { FOLD_LOCK } from './fold-lock';
+import { completedSql, countedAtSql, dueSql, lateLoggedSql, termsInForceSql } from './sla-case';
 import {
   changedFromExcluded,
   col,
@@ -17,7 +18,6 @@ import {
   type Queryable,
   replaceExcluded,
   run,
-  slaCase,
   tableColumns,
 } from './sql';
 
@@ -203,7 +203,7 @@ function visitsSelect(condition: (column: Fragment) => Fragment): Fragment {
         array_agg(x.recorded_at ORDER BY x.counted_at, x.id) AS recorded,
         array_agg(x.occurred_at ORDER BY x.occurred_at, x.id) AS reported
       FROM (
-        SELECT a.id, a.occurred_at, a.recorded_at, ${slaCase.countedAt('a')} AS counted_at FROM activity a
+        SELECT a.id, a.occurred_at, a.recorded_at, ${countedAtSql('a')} AS counted_at FROM activity a
         WHERE a.lead_id = t.lead_id AND a.type = ANY(${SALES_TYPES})
           AND (t.next_entry_at IS NULL OR a.occurred_at < t.next_entry_at)
       ) x
@@ -217,20 +217,20 @@ function visitsSelect(condition: (column: Fragment) => Fragment): Fragment {
  * cases met, completed late, still open, and not met but met at their reported times.
  */
 function slaDailyRows(source: Fragment, onlyChanges: boolean, slaCondition: Fragment = sql.raw('true')): Fragment {
-  const due = slaCase.due();
-  const completed = slaCase.completed();
+  const due = dueSql();
+  const completed = completedSql();
   const sums = [
     sql.query`coalesce(sum(v.sign) FILTER (WHERE ${completed} <= ${due}), 0)::int`,
     sql.query`coalesce(sum(v.sign) FILTER (WHERE ${completed} > ${due}), 0)::int`,
     sql.query`coalesce(sum(v.sign) FILTER (WHERE ${completed} IS NULL), 0)::int`,
-    sql.query`coalesce(sum(v.sign) FILTER (WHERE ${slaCase.lateLogged()}), 0)::int`,
+    sql.query`coalesce(sum(v.sign) FILTER (WHERE ${lateLoggedSql()}), 0)::int`,
   ];
   const named = ['met', 'late', 'open', 'late_logged'].map(
     (name, i) => sql.query`${sums[i]!} AS ${sql.identifier(name)}`,
   );
   return sql.query`SELECT s.sla_id, (v.entered_at AT TIME ZONE 'UTC')::date AS day,
       coalesce(v.owner_id, ${sql.literal(NO_OWNER)}::uuid) AS owner_id, s.version AS terms_version, ${sql.join(named, ', ')}
-    FROM ${source} JOIN sla_terms s ON s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP') AND ${slaCase.termsInForce()} AND ${slaCondition}
+    FROM ${source} JOIN sla_terms s ON s.kind IN ('RESPONSE_TIME', 'FOLLOW_UP') AND ${termsInForceSql()} AND ${slaCondition}
     GROUP BY 1, 2, 3, 4${onlyChanges ? sql.query` HAVING ${notAllZero(sums)}` : sql.blank}`;
 }
 

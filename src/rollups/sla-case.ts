@@ -98,13 +98,13 @@ export const metSql = (v = 'v', s: TermsOf = 's'): SQL => sql.query`(${completed
 export const breachedSql = (now: SQL, v = 'v', s: TermsOf = 's'): SQL =>
   sql.query`((${completedSql(v, s)} IS NULL OR ${completedSql(v, s)} > ${dueSql(v, s)}) AND ${dueSql(v, s)} <= ${now})`;
 
-/** At least AT_RISK_SHARE of the allowed time is used at `now`. */
 /** The moment a case is at risk: AT_RISK_SHARE of its allowed time after its clock started. */
 export const atRiskAtSql = (v = 'v', s: TermsOf = 's'): SQL =>
   sql.query`(${column(v, 'entered_at')} + (${dueSql(v, s)} - ${column(v, 'entered_at')}) * ${sql.raw(
     String(AT_RISK_SHARE),
   )})`;
 
+/** At least AT_RISK_SHARE of the allowed time is used at `now`. */
 export const atRiskSql = (now: SQL, v = 'v', s: TermsOf = 's'): SQL => sql.query`${now} >= ${atRiskAtSql(v, s)}`;
 
 export const lateLoggedSql = (v = 'v', s: TermsOf = 's'): SQL =>

@@ -1,6 +1,5 @@
 import * as sql from 'pg-sql2';
 import { columnsOf, type EntityClass } from '../entities/rollup-view';
-import { completedSql, countedAtSql, dueSql, lateLoggedSql, termsInForceSql } from './sla-case';
 
 /** The rollups' SQL is written as pg-sql2 fragments; this is their type. */
 export type Fragment = sql.SQL;
@@ -54,12 +53,3 @@ export const addExcluded = (table: string, names: readonly string[]): Fragment =
 /** `(table.a, ...) IS DISTINCT FROM (EXCLUDED.a, ...)`: an upsert that changes nothing writes nothing. */
 export const changedFromExcluded = (table: string, names: readonly string[]): Fragment =>
   sql.query`(${columnList(names, table)}) IS DISTINCT FROM (${columnList(names, 'excluded')})`;
-
-/** The one SLA case definition (sla-case.ts), as the rollups' SQL names it. */
-export const slaCase = {
-  countedAt: (a: string): Fragment => countedAtSql(a),
-  termsInForce: (): Fragment => termsInForceSql(),
-  due: (): Fragment => dueSql(),
-  completed: (): Fragment => completedSql(),
-  lateLogged: (): Fragment => lateLoggedSql(),
-};
