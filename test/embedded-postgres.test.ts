@@ -2,12 +2,19 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from './global-setup';
 import { isRunning, postmasterPid, startEmbeddedChild, untilEnded } from './helpers';
 
 const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, '.data', `embedded-lifecycle-${process.pid}`);
-const port = 54340 + (process.pid % 50);
+/** Taken when the file starts (as every other test server's port): a fixed range could be the
+ * ephemeral port the OS just gave another test file's server. Kept for the file, so a restart
+ * takes the port back from the server a killed run left. */
+let port: number;
 
+beforeAll(async () => {
+  port = await freePort();
+});
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 /** The embedded server in a child process, as `npm start` runs it. Resolves with its URL. */

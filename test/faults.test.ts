@@ -107,7 +107,9 @@ async function startServerProcess(port: number, env: Record<string, string>): Pr
 
 describe('PostgreSQL stopped and restarted under a steady load', () => {
   const dataDir = path.join(root, '.data', `faults-${process.pid}`);
-  const port = 54390 + (process.pid % 50);
+  // Taken once (the restart must come back on the same port), as every test server's port is:
+  // a fixed range could be an ephemeral port the OS just gave another test file's server.
+  let port: number;
   let postgres: ChildProcessWithoutNullStreams | undefined;
   let dataSource: DataSource;
   let app: App;
@@ -129,6 +131,7 @@ describe('PostgreSQL stopped and restarted under a steady load', () => {
   }
 
   beforeAll(async () => {
+    port = await freePort();
     const url = await startPostgres();
     // A small pool, as under load every connection is in use when the server goes away.
     dataSource = createDataSource(url, { poolSize: 4 });
@@ -398,10 +401,12 @@ describe('faults inside one mutation and one pool', () => {
 describe('SIGTERM with requests in flight', () => {
   let t: TestApp;
   let server: ChildProcess;
-  const port = 4900 + (process.pid % 90);
-  const base = `http://127.0.0.1:${port}`;
+  let port: number;
+  let base: string;
 
   beforeAll(async () => {
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
     t = await startTestApp();
     // The writes in flight wait on a row lock longer than the default LOCK_TIMEOUT_MS.
     server = await startServerProcess(port, { DATABASE_URL: t.url, DRAIN_DELAY_MS: '1000', LOCK_TIMEOUT_MS: '30000' });
